@@ -1,0 +1,137 @@
+"""Authentication and authorisation: a bearer token or API key maps to a principal.
+
+Roles: citizen, agent (hotline agent), department_editor, reviewer, admin, plus the ticket roles
+unit_user (a unit's staff) and manager. Scope: a region (the principal sees that region, its
+ancestors and its descendants; None means every region) and, for department roles, a department.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.models import ROLES, ApiToken
+from kb import service as kb_service
+from kb.errors import PermissionDenied, ValidationFailed
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str
+    region_code: str | None = None
+    department: str | None = None
+    unit_id: int | None = None
+    token_id: int | None = None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(
+    *,
+    session: Session,
+    name: str,
+    role: str,
+    region_code: str | None = None,
+    department: str | None = None,
+    unit_id: int | None = None,
+    token: str | None = None,
+) -> str:
+    """Store a new token for a principal and return the token (shown once; only its hash is kept)."""
+    if role not in ROLES:
+        raise ValidationFailed(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    if role in ("department_editor",) and not department:
+        raise ValidationFailed("a department_editor needs --department: the department whose entries it edits")
+    if region_code:
+        kb_service.require_region(session=session, code=region_code)
+    token = token or secrets.token_urlsafe(32)
+    existing = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
+    if existing is None:
+        session.add(
+            ApiToken(
+                token_hash=hash_token(token),
+                name=name,
+                role=role,
+                region_code=region_code,
+                department=department,
+                unit_id=unit_id,
+            )
+        )
+        session.flush()
+    return token
+
+
+def principal_for_token(*, session: Session, token: str) -> Principal | None:
+    """The principal a token stands for, or None for an unknown or revoked token."""
+    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
+    if row is None or not row.active:
+        return None
+    return Principal(
+        name=row.name,
+        role=row.role,
+        region_code=row.region_code,
+        department=row.department,
+        unit_id=row.unit_id,
+        token_id=row.id,
+    )
+
+
+# ---------------------------------------------------------------- scope
+
+
+def region_scope(session: Session, principal: Principal) -> set[str] | None:
+    """Regions the principal may act in: its region, ancestors and descendants; None = every region."""
+    if principal.region_code is None:
+        return None
+    down = kb_service.region_subtree(session=session, code=principal.region_code)
+    up = kb_service.region_chain(session=session, code=principal.region_code)
+    return down | set(up)
+
+
+def check_region(session: Session, principal: Principal, region_code: str | None) -> None:
+    """PermissionDenied when ``region_code`` is outside the principal's scope."""
+    if region_code is None:
+        return
+    scope = region_scope(session, principal)
+    if scope is not None and region_code not in scope:
+        raise PermissionDenied(
+            f"region {region_code} is outside your scope ({principal.region_code}): ask an agent of that region"
+        )
+
+
+def can_read_entry(session: Session, principal: Principal, region_code: str | None, department: str | None) -> bool:
+    if principal.role == "admin":
+        return True
+    if principal.role == "department_editor":
+        return department == principal.department
+    if principal.role in ("agent", "reviewer", "manager"):
+        scope = region_scope(session, principal)
+        return scope is None or region_code is None or region_code in scope
+    return False
+
+
+def can_edit_entry(session: Session, principal: Principal, region_code: str | None, department: str | None) -> bool:
+    if principal.role == "admin":
+        return True
+    if principal.role == "department_editor":
+        return department is not None and department == principal.department
+    return False
+
+
+def can_review_entry(session: Session, principal: Principal, region_code: str | None) -> bool:
+    if principal.role == "admin":
+        return True
+    if principal.role != "reviewer":
+        return False
+    if principal.region_code is None:
+        return True
+    if region_code is None:
+        # unscoped entries are provincial business: only a reviewer at the top of the tree
+        return kb_service.require_region(session=session, code=principal.region_code).parent_code is None
+    return region_code in kb_service.region_subtree(session=session, code=principal.region_code)

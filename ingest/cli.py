@@ -1,0 +1,9 @@
+"""`lianxin` commands of the ingest package."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this package's commands to the main CLI."""

@@ -1,0 +1,112 @@
+"""Shared fixtures: a real database (SQLite by default, PostgreSQL with LIANXIN_TEST_DATABASE_URL).
+
+Every pytest run gets its own database (a temp SQLite file, or a fresh PostgreSQL schema), so
+concurrent runs never collide. Each test runs inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from api import migrate
+from kb import service as kb_service
+from kb.db import make_engine
+
+PG_URL = os.environ.get("LIANXIN_TEST_DATABASE_URL", "")
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("LIANXIN_SHARED", ROOT.parent / "shared"))
+DB_FIXTURES = {"engine", "session", "db_url", "client", "fresh_db", "live_server", "api_client"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+        if "pg" in item.keywords and not PG_URL:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set LIANXIN_TEST_DATABASE_URL (make test-pg)"))
+
+
+class TestDatabase:
+    """A database of its own: a SQLite file or a PostgreSQL schema, migrated to head."""
+
+    def __init__(self, tmp: Path):
+        if PG_URL:
+            self.schema = f"lx_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+            admin = make_engine(PG_URL)
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+            admin.dispose()
+            sep = "&" if "?" in PG_URL else "?"
+            self.url = f"{PG_URL}{sep}options=-csearch_path%3D{self.schema}"
+        else:
+            self.schema = ""
+            self.url = f"sqlite:///{tmp / f'lianxin-{uuid.uuid4().hex[:8]}.db'}"
+        self.engine = make_engine(self.url)
+        with self.engine.begin() as conn:
+            migrate.upgrade(self.url, connection=conn)
+        with Session(self.engine) as s:
+            kb_service.load_bundled_regions(session=s)
+            s.commit()
+
+    def drop(self) -> None:
+        self.engine.dispose()
+        if self.schema:
+            admin = make_engine(PG_URL)
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
+    db = TestDatabase(tmp_path_factory.mktemp("db"))
+    yield db
+    db.drop()
+
+
+@pytest.fixture(scope="session")
+def engine(_database: TestDatabase) -> Engine:
+    return _database.engine
+
+
+@pytest.fixture(scope="session")
+def db_url(_database: TestDatabase) -> str:
+    return _database.url
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose work is rolled back after the test (commits become savepoints)."""
+    connection = engine.connect()
+    outer = connection.begin()
+    s = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield s
+    finally:
+        s.close()
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def fresh_db(tmp_path: Path) -> Iterator[TestDatabase]:
+    """A separate, migrated database for tests that commit for real (servers, races, CLI)."""
+    db = TestDatabase(tmp_path)
+    yield db
+    db.drop()
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """../shared (or LIANXIN_SHARED); tests that need it skip with a reason where it is absent."""
+    if not (SHARED / "data").is_dir():
+        pytest.skip(f"shared data not found at {SHARED}: set LIANXIN_SHARED to the folder holding data/ and eval/")
+    return SHARED

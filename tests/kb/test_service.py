@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from kb import service as kb_service
+from kb.errors import RegionNotFound, StaleVersion, TransitionNotAllowed
+from kb.schemas import EntryCreate, EntryUpdate
+from tests import factories
+
+
+def test_bundled_regions_cover_gansu(session):
+    chain = kb_service.region_chain(session=session, code="620503")  # 麦积区
+    assert chain == ["620503", "620500", "620000"]
+    counties = [r for r in kb_service.list_regions(session=session) if r.code.startswith("62") and r.level == "county"]
+    cities = [r for r in kb_service.list_regions(session=session) if r.code.startswith("62") and r.level == "city"]
+    assert len(cities) == 14
+    assert len(counties) == 86
+    assert kb_service.find_region_by_name(session=session, name="天水").code == "620500"
+
+
+def test_create_update_keeps_full_history(session):
+    e = factories.entry(session, question="怎么办理居住证", answer="携带身份证到派出所办理。")
+    assert e.version == 1
+    kb_service.update(session=session, entry_id=e.id, entry_in=EntryUpdate(version=1, answer="携带身份证和租房合同到派出所办理。"))
+    assert e.version == 2
+    history = kb_service.versions(session=session, entry_id=e.id)
+    assert [v.version for v in history] == [1, 2]
+    assert history[0].snapshot["answer"] == "携带身份证到派出所办理。"
+    assert history[1].snapshot["answer"].startswith("携带身份证和租房合同")
+
+
+def test_update_without_change_keeps_version(session):
+    e = factories.entry(session)
+    kb_service.update(session=session, entry_id=e.id, entry_in=EntryUpdate(version=1, answer=e.answer))
+    assert e.version == 1
+
+
+def test_stale_version_is_refused_and_says_what_to_do(session):
+    e = factories.entry(session)
+    kb_service.update(session=session, entry_id=e.id, entry_in=EntryUpdate(version=1, answer="新答复"))
+    with pytest.raises(StaleVersion, match="reload"):
+        kb_service.update(session=session, entry_id=e.id, entry_in=EntryUpdate(version=1, answer="另一答复"))
+    assert e.answer == "新答复"
+
+
+def test_status_lifecycle_and_illegal_transition(session):
+    e = factories.entry(session, status="draft")
+    kb_service.set_status(session=session, entry_id=e.id, status="in_review")
+    kb_service.set_status(session=session, entry_id=e.id, status="published")
+    kb_service.retire(session=session, entry_id=e.id)
+    with pytest.raises(TransitionNotAllowed, match="can move to draft"):
+        kb_service.set_status(session=session, entry_id=e.id, status="published")
+
+
+def test_upsert_is_idempotent_by_external_key(session):
+    src = factories.source(session)
+    data = EntryCreate(question="问", answer="答", source_code=src.code, external_key="k1", status="published")
+    e1, r1 = kb_service.upsert(session=session, entry_in=data)
+    e2, r2 = kb_service.upsert(session=session, entry_in=data)
+    e3, r3 = kb_service.upsert(session=session, entry_in=data.model_copy(update={"answer": "新答"}))
+    assert (r1, r2, r3) == ("created", "unchanged", "updated")
+    assert e1.id == e2.id == e3.id and e3.version == 2
+
+
+def test_unknown_region_is_refused(session):
+    src = factories.source(session)
+    with pytest.raises(RegionNotFound, match="GB/T 2260"):
+        kb_service.create(session=session, entry_in=EntryCreate(question="q", answer="a", source_code=src.code, region_code="999999"))
+
+
+def test_validity_window(session):
+    e = factories.entry(session, effective_from=date(2025, 1, 1), expires_at=date(2025, 12, 31))
+    assert e.valid_on(date(2025, 6, 1))
+    assert not e.valid_on(date(2026, 1, 1))
+    items, total = kb_service.get_all(session=session, valid_on=date(2026, 1, 1), q=e.question)
+    assert total == 0
+
+
+def test_dates_out_of_order_are_rejected():
+    with pytest.raises(ValueError, match="expires_at is before effective_from"):
+        EntryCreate(question="q", answer="a", source_code="s", effective_from=date(2025, 2, 1), expires_at=date(2025, 1, 1))
+
+
+def test_revision_feed_records_every_change(session):
+    before = kb_service.revision(session=session)
+    e = factories.entry(session)
+    kb_service.retire(session=session, entry_id=e.id)
+    changes = kb_service.changes_since(session=session, seq=before)
+    assert [(c.entry_id, c.action) for c in changes] == [(e.id, "create"), (e.id, "retire")]
+
+
+def test_migrations_match_models(engine):
+    """Alembic's migrations produce exactly the schema the models declare."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    import api.models  # noqa: F401
+    import assistant.models  # noqa: F401
+    import eval.models  # noqa: F401
+    import tickets.models  # noqa: F401
+    from kb.db import Base
+
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], f"models and migrations differ: write a migration for {diff}"
