@@ -119,7 +119,11 @@ class Entry(Base):
 
     @property
     def tier(self) -> str:
-        return self.source.tier
+        """The entry's tier: a regional source's entries take their own region's level (a provincial
+        portal may publish city-level items); department and topic sources keep their tier."""
+        if self.source.tier in ("department", "topic") or self.region is None:
+            return self.source.tier
+        return self.region.level
 
     @property
     def topic_codes(self) -> list[str]:

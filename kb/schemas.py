@@ -120,7 +120,7 @@ class EntryRead(BaseModel):
             answer=entry.answer,
             kind=entry.kind,
             source_code=entry.source.code,
-            tier=entry.source.tier,
+            tier=entry.tier,
             region_code=entry.region_code,
             region_name=entry.region.name if entry.region else None,
             department=entry.department,
