@@ -110,3 +110,52 @@ def shared_dir() -> Path:
     if not (SHARED / "data").is_dir():
         pytest.skip(f"shared data not found at {SHARED}: set LIANXIN_SHARED to the folder holding data/ and eval/")
     return SHARED
+
+
+@pytest.fixture
+def app(db_url: str):
+    """The real FastAPI app, configured for the test database, without warm-up of heavy indexes."""
+    from api.app import create_app
+    from kb.config import Settings
+
+    return create_app(Settings(env="test", database_url=db_url), warm=False)
+
+
+@pytest.fixture
+def client(app, session: Session):
+    """An HTTP client on the app whose requests share the test's rolled-back session."""
+    from fastapi.testclient import TestClient
+
+    from api.deps import get_session
+
+    def _session():
+        yield session
+        session.flush()
+
+    app.dependency_overrides[get_session] = _session
+    with TestClient(app) as c:
+        yield c
+    app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def tokens(session: Session) -> dict[str, dict[str, str]]:
+    """One principal per role and scope; values are ready-made Authorization headers."""
+    from api.auth import create_token
+
+    specs = {
+        "citizen": dict(role="citizen", region_code="620500"),
+        "agent_province": dict(role="agent", region_code="620000"),
+        "agent_tianshui": dict(role="agent", region_code="620500"),
+        "agent_lanzhou": dict(role="agent", region_code="620100"),
+        "editor_hrss": dict(role="department_editor", region_code="620000", department="甘肃省人力资源和社会保障厅"),
+        "editor_health": dict(role="department_editor", region_code="620000", department="甘肃省医疗保障局"),
+        "reviewer_province": dict(role="reviewer", region_code="620000"),
+        "reviewer_lanzhou": dict(role="reviewer", region_code="620100"),
+        "admin": dict(role="admin"),
+    }
+    out = {}
+    for name, spec in specs.items():
+        token = create_token(session=session, name=name, **spec)
+        out[name] = {"Authorization": f"Bearer {token}"}
+    return out
