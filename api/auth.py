@@ -47,7 +47,9 @@ def create_token(
     if role not in ROLES:
         raise ValidationFailed(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
     if role in ("department_editor",) and not department:
-        raise ValidationFailed("a department_editor needs --department: the department whose entries it edits")
+        raise ValidationFailed(
+            "a department_editor needs --department: the department whose entries it edits"
+        )
     if region_code:
         kb_service.require_region(session=session, code=region_code)
     token = token or secrets.token_urlsafe(32)
@@ -105,7 +107,9 @@ def check_region(session: Session, principal: Principal, region_code: str | None
         )
 
 
-def can_read_entry(session: Session, principal: Principal, region_code: str | None, department: str | None) -> bool:
+def can_read_entry(
+    session: Session, principal: Principal, region_code: str | None, department: str | None
+) -> bool:
     if principal.role == "admin":
         return True
     if principal.role == "department_editor":
@@ -116,7 +120,9 @@ def can_read_entry(session: Session, principal: Principal, region_code: str | No
     return False
 
 
-def can_edit_entry(session: Session, principal: Principal, region_code: str | None, department: str | None) -> bool:
+def can_edit_entry(
+    session: Session, principal: Principal, region_code: str | None, department: str | None
+) -> bool:
     if principal.role == "admin":
         return True
     if principal.role == "department_editor":

@@ -22,7 +22,9 @@ for module in (kb.cli, ingest.cli, tickets.cli, retrieval.cli, assistant.cli, ev
 
 @app.command()
 def init(
-    demo: Annotated[bool, typer.Option("--demo", help="load the bundled Gansu demo KB and demo tokens")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="load the bundled Gansu demo KB and demo tokens")
+    ] = False,
 ) -> None:
     """Create or upgrade the database schema and load Gansu's regions (idempotent)."""
     from api import migrate
@@ -45,7 +47,9 @@ def init(
 
 @app.command()
 def token(
-    role: Annotated[str, typer.Option(help="citizen | agent | department_editor | reviewer | admin | unit_user | manager")],
+    role: Annotated[
+        str, typer.Option(help="citizen | agent | department_editor | reviewer | admin | unit_user | manager")
+    ],
     name: Annotated[str, typer.Option(help="who the token is for")],
     region: Annotated[str | None, typer.Option(help="GB/T 2260 code of the principal's scope")] = None,
     department: Annotated[str | None, typer.Option(help="department, for department roles")] = None,
@@ -55,7 +59,9 @@ def token(
     from api.auth import create_token
 
     with cli_session() as session:
-        value = create_token(session=session, name=name, role=role, region_code=region, department=department, unit_id=unit)
+        value = create_token(
+            session=session, name=name, role=role, region_code=region, department=department, unit_id=unit
+        )
     typer.echo(value)
 
 

@@ -10,11 +10,35 @@ from kb.demo import load_demo_kb
 # Public, documented development tokens. Settings refuse demo tokens in production.
 DEMO_TOKENS: list[dict[str, str | None]] = [
     {"token": "demo-admin", "name": "演示管理员", "role": "admin", "region_code": None, "department": None},
-    {"token": "demo-agent", "name": "省热线坐席", "role": "agent", "region_code": "620000", "department": None},
-    {"token": "demo-agent-tianshui", "name": "天水坐席", "role": "agent", "region_code": "620500", "department": None},
-    {"token": "demo-reviewer", "name": "省知识库审核", "role": "reviewer", "region_code": "620000", "department": None},
+    {
+        "token": "demo-agent",
+        "name": "省热线坐席",
+        "role": "agent",
+        "region_code": "620000",
+        "department": None,
+    },
+    {
+        "token": "demo-agent-tianshui",
+        "name": "天水坐席",
+        "role": "agent",
+        "region_code": "620500",
+        "department": None,
+    },
+    {
+        "token": "demo-reviewer",
+        "name": "省知识库审核",
+        "role": "reviewer",
+        "region_code": "620000",
+        "department": None,
+    },
     {"token": "demo-citizen", "name": "市民", "role": "citizen", "region_code": "620100", "department": None},
-    {"token": "demo-manager", "name": "热线管理员", "role": "manager", "region_code": "620000", "department": None},
+    {
+        "token": "demo-manager",
+        "name": "热线管理员",
+        "role": "manager",
+        "region_code": "620000",
+        "department": None,
+    },
 ]
 
 

@@ -36,7 +36,9 @@ def current_principal(
     if authorization:
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() != "bearer" or not value:
-            raise HTTPException(401, detail="Authorization must be 'Bearer <token>': send the token you were issued")
+            raise HTTPException(
+                401, detail="Authorization must be 'Bearer <token>': send the token you were issued"
+            )
         token = value.strip()
     if not token:
         raise HTTPException(

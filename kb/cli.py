@@ -71,7 +71,12 @@ def conflicts(as_json: Annotated[bool, typer.Option("--json", help="print one JS
         return
     table = Table("matter", "aspect", "fact", "values by tier", title=f"{len(found)} conflicts")
     for c in found:
-        table.add_row(c.matter_key, c.aspect or "", c.fact, "\n".join(f"{k}: {', '.join(v)}" for k, v in c.values.items()))
+        table.add_row(
+            c.matter_key,
+            c.aspect or "",
+            c.fact,
+            "\n".join(f"{k}: {', '.join(v)}" for k, v in c.values.items()),
+        )
     Console().print(table)
 
 

@@ -31,6 +31,8 @@ def load_demo_kb(*, session: Session) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for line in _demo_file("entries.jsonl").splitlines():
         if line.strip():
-            _, result = kb_service.upsert(session=session, entry_in=EntryCreate(**json.loads(line)), actor="demo")
+            _, result = kb_service.upsert(
+                session=session, entry_in=EntryCreate(**json.loads(line)), actor="demo"
+            )
             counts[result] += 1
     return dict(counts)

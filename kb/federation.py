@@ -65,7 +65,9 @@ def resolve(items: Iterable[T], chain: Sequence[str]) -> list[T]:
     ]
 
 
-def applicable_entries(*, session: Session, region_code: str, status: str | None = "published") -> list[Entry]:
+def applicable_entries(
+    *, session: Session, region_code: str, status: str | None = "published"
+) -> list[Entry]:
     """Every entry an asker in ``region_code`` may be given, after the most-specific-wins rule."""
     chain = region_chain(session=session, code=region_code)
     stmt = select(Entry).where((Entry.region_code.in_(chain)) | (Entry.region_code.is_(None)))
@@ -87,9 +89,13 @@ def federated_condition(chain: Sequence[str], *, status: str | None = "published
     shadowed: list[ColumnElement[bool]] = []
     for i, code in enumerate(chain):
         if i:
-            shadowed.append(and_(Entry.region_code == code, exists().where(same_matter, other.region_code.in_(chain[:i]))))
+            shadowed.append(
+                and_(Entry.region_code == code, exists().where(same_matter, other.region_code.in_(chain[:i])))
+            )
     if chain:
-        shadowed.append(and_(Entry.region_code.is_(None), exists().where(same_matter, other.region_code.in_(chain))))
+        shadowed.append(
+            and_(Entry.region_code.is_(None), exists().where(same_matter, other.region_code.in_(chain)))
+        )
     applicable = or_(Entry.region_code.in_(list(chain)), Entry.region_code.is_(None))
     not_shadowed = or_(Entry.matter_key.is_(None), ~or_(*shadowed)) if shadowed else ~false()
     return and_(applicable, not_shadowed)

@@ -64,7 +64,9 @@ def ensure_regions(*, session: Session, rows: Iterable[dict[str, Any]]) -> int:
     for row in rows:
         if row["code"] in existing:
             continue
-        session.add(Region(code=row["code"], name=row["name"], level=row["level"], parent_code=row.get("parent")))
+        session.add(
+            Region(code=row["code"], name=row["name"], level=row["level"], parent_code=row.get("parent"))
+        )
         existing.add(row["code"])
         added += 1
         session.flush()
@@ -179,7 +181,10 @@ def ensure_topic(*, session: Session, code: str, name: str, description: str = "
 def _topics(session: Session, codes: Sequence[str]) -> list[Topic]:
     if not codes:
         return []
-    found = {t.code: t for t in session.scalars(select(Topic).where(or_(Topic.code.in_(codes), Topic.name.in_(codes))))}
+    found = {
+        t.code: t
+        for t in session.scalars(select(Topic).where(or_(Topic.code.in_(codes), Topic.name.in_(codes))))
+    }
     by_name = {t.name: t for t in found.values()}
     out = []
     for c in codes:
@@ -206,7 +211,9 @@ def snapshot(entry: Entry) -> dict[str, Any]:
 def _record(session: Session, entry: Entry, action: str, actor: str | None, note: str = "") -> None:
     if action in ("create", "update"):
         session.add(
-            EntryVersion(entry=entry, version=entry.version, snapshot=snapshot(entry), changed_by=actor, note=note)
+            EntryVersion(
+                entry=entry, version=entry.version, snapshot=snapshot(entry), changed_by=actor, note=note
+            )
         )
     session.flush()
     session.add(EntryChange(entry_id=entry.id, action=action))
@@ -331,7 +338,9 @@ def update(*, session: Session, entry_id: int, entry_in: EntryUpdate, actor: str
     return entry
 
 
-def set_status(*, session: Session, entry_id: int, status: str, actor: str | None = None, version: int | None = None) -> Entry:
+def set_status(
+    *, session: Session, entry_id: int, status: str, actor: str | None = None, version: int | None = None
+) -> Entry:
     """Move an entry along its lifecycle (draft → in_review → published → retired)."""
     entry = require(session=session, entry_id=entry_id)
     if version is not None and version != entry.version:
@@ -354,7 +363,9 @@ def retire(*, session: Session, entry_id: int, actor: str | None = None) -> Entr
 UpsertResult = Literal["created", "updated", "unchanged"]
 
 
-def upsert(*, session: Session, entry_in: EntryCreate, actor: str | None = None) -> tuple[Entry, UpsertResult]:
+def upsert(
+    *, session: Session, entry_in: EntryCreate, actor: str | None = None
+) -> tuple[Entry, UpsertResult]:
     """Create or update the entry keyed by (source, external_key); unchanged content changes nothing."""
     if not entry_in.external_key:
         return create(session=session, entry_in=entry_in, actor=actor), "created"
@@ -389,13 +400,25 @@ def revision(*, session: Session) -> int:
 
 def changes_since(*, session: Session, seq: int, limit: int = 10_000) -> list[EntryChange]:
     """Changes after revision ``seq``, oldest first (the feed search processes follow)."""
-    return list(session.scalars(select(EntryChange).where(EntryChange.seq > seq).order_by(EntryChange.seq).limit(limit)))
+    return list(
+        session.scalars(
+            select(EntryChange).where(EntryChange.seq > seq).order_by(EntryChange.seq).limit(limit)
+        )
+    )
 
 
 def stats(*, session: Session) -> dict[str, Any]:
     """Counts for `lianxin kb stats`: entries, by source, by status, by kind."""
     total = session.scalar(select(func.count(Entry.id))) or 0
-    by_source = dict(session.execute(select(Source.code, func.count(Entry.id)).join(Entry).group_by(Source.code)).all())
+    by_source = dict(
+        session.execute(select(Source.code, func.count(Entry.id)).join(Entry).group_by(Source.code)).all()
+    )
     by_status = dict(session.execute(select(Entry.status, func.count(Entry.id)).group_by(Entry.status)).all())
     by_kind = dict(session.execute(select(Entry.kind, func.count(Entry.id)).group_by(Entry.kind)).all())
-    return {"entries": total, "by_source": by_source, "by_status": by_status, "by_kind": by_kind, "revision": revision(session=session)}
+    return {
+        "entries": total,
+        "by_source": by_source,
+        "by_status": by_status,
+        "by_kind": by_kind,
+        "revision": revision(session=session),
+    }

@@ -30,7 +30,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
         if "pg" in item.keywords and not PG_URL:
-            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set LIANXIN_TEST_DATABASE_URL (make test-pg)"))
+            item.add_marker(
+                pytest.mark.skip(reason="needs PostgreSQL: set LIANXIN_TEST_DATABASE_URL (make test-pg)")
+            )
 
 
 class TestDatabase:
@@ -108,7 +110,9 @@ def fresh_db(tmp_path: Path) -> Iterator[TestDatabase]:
 def shared_dir() -> Path:
     """../shared (or LIANXIN_SHARED); tests that need it skip with a reason where it is absent."""
     if not (SHARED / "data").is_dir():
-        pytest.skip(f"shared data not found at {SHARED}: set LIANXIN_SHARED to the folder holding data/ and eval/")
+        pytest.skip(
+            f"shared data not found at {SHARED}: set LIANXIN_SHARED to the folder holding data/ and eval/"
+        )
     return SHARED
 
 
@@ -144,15 +148,23 @@ def tokens(session: Session) -> dict[str, dict[str, str]]:
     from api.auth import create_token
 
     specs = {
-        "citizen": dict(role="citizen", region_code="620500"),
-        "agent_province": dict(role="agent", region_code="620000"),
-        "agent_tianshui": dict(role="agent", region_code="620500"),
-        "agent_lanzhou": dict(role="agent", region_code="620100"),
-        "editor_hrss": dict(role="department_editor", region_code="620000", department="甘肃省人力资源和社会保障厅"),
-        "editor_health": dict(role="department_editor", region_code="620000", department="甘肃省医疗保障局"),
-        "reviewer_province": dict(role="reviewer", region_code="620000"),
-        "reviewer_lanzhou": dict(role="reviewer", region_code="620100"),
-        "admin": dict(role="admin"),
+        "citizen": {"role": "citizen", "region_code": "620500"},
+        "agent_province": {"role": "agent", "region_code": "620000"},
+        "agent_tianshui": {"role": "agent", "region_code": "620500"},
+        "agent_lanzhou": {"role": "agent", "region_code": "620100"},
+        "editor_hrss": {
+            "role": "department_editor",
+            "region_code": "620000",
+            "department": "甘肃省人力资源和社会保障厅",
+        },
+        "editor_health": {
+            "role": "department_editor",
+            "region_code": "620000",
+            "department": "甘肃省医疗保障局",
+        },
+        "reviewer_province": {"role": "reviewer", "region_code": "620000"},
+        "reviewer_lanzhou": {"role": "reviewer", "region_code": "620100"},
+        "admin": {"role": "admin"},
     }
     out = {}
     for name, spec in specs.items():

@@ -16,14 +16,29 @@ _seq = itertools.count(1)
 TIER_REGION = {"province": "620000", "city": "620500", "county": "620503"}
 
 
-def source(session: Session, *, code: str | None = None, tier: str = "province", region_code: str | None = "620000",
-           department: str | None = None, name: str | None = None) -> Source:
+def source(
+    session: Session,
+    *,
+    code: str | None = None,
+    tier: str = "province",
+    region_code: str | None = "620000",
+    department: str | None = None,
+    name: str | None = None,
+) -> Source:
     code = code or f"src-{next(_seq)}"
-    return kb_service.ensure_source(session=session, code=code, name=name or code, tier=tier,
-                                    region_code=region_code, department=department)
+    return kb_service.ensure_source(
+        session=session,
+        code=code,
+        name=name or code,
+        tier=tier,
+        region_code=region_code,
+        department=department,
+    )
 
 
-def entry(session: Session, *, source_code: str | None = None, status: str = "published", **fields: Any) -> Entry:
+def entry(
+    session: Session, *, source_code: str | None = None, status: str = "published", **fields: Any
+) -> Entry:
     if source_code is None:
         source_code = source(session).code
     n = next(_seq)

@@ -35,7 +35,9 @@ def list_entries(
     session: SessionDep,
     principal: Reader,
     region: Annotated[str | None, Query(description="asker's region: federation rules apply")] = None,
-    all_tiers: Annotated[bool, Query(description="show every tier's entry, labelled, instead of the winner")] = False,
+    all_tiers: Annotated[
+        bool, Query(description="show every tier's entry, labelled, instead of the winner")
+    ] = False,
     status: str | None = None,
     department: str | None = None,
     source: str | None = None,
@@ -47,7 +49,14 @@ def list_entries(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> EntryPage:
     """Entries the caller may see; with ``region``, what an asker there would be given."""
-    filters: dict[str, Any] = dict(status=status, source_code=source, tier=tier, topic=topic, kind=kind, q=q)
+    filters: dict[str, Any] = {
+        "status": status,
+        "source_code": source,
+        "tier": tier,
+        "topic": topic,
+        "kind": kind,
+        "q": q,
+    }
     if principal.role == "department_editor":
         filters["department"] = principal.department
     else:
@@ -95,10 +104,14 @@ def create_entry(entry_in: EntryCreate, session: SessionDep, principal: Editor) 
 def update_entry(entry_id: int, entry_in: EntryUpdate, session: SessionDep, principal: Editor) -> EntryRead:
     entry = kb_service.require(session=session, entry_id=entry_id)
     if not can_edit_entry(session, principal, entry.region_code, entry.department):
-        raise PermissionDenied(f"entry {entry_id} belongs to {entry.department or 'no department'}: you cannot edit it")
+        raise PermissionDenied(
+            f"entry {entry_id} belongs to {entry.department or 'no department'}: you cannot edit it"
+        )
     if principal.role == "department_editor" and entry_in.department not in (None, principal.department):
         raise PermissionDenied("you cannot hand an entry to another department: ask a reviewer")
-    return EntryRead.of(kb_service.update(session=session, entry_id=entry_id, entry_in=entry_in, actor=principal.name))
+    return EntryRead.of(
+        kb_service.update(session=session, entry_id=entry_id, entry_in=entry_in, actor=principal.name)
+    )
 
 
 def _move(session: SessionDep, principal: Principal, entry_id: int, status: str) -> EntryRead:
@@ -109,7 +122,9 @@ def _move(session: SessionDep, principal: Principal, entry_id: int, status: str)
         allowed = can_review_entry(session, principal, entry.region_code)
     if not allowed:
         raise PermissionDenied(f"you may not move entry {entry_id} to {status}: it is outside your scope")
-    return EntryRead.of(kb_service.set_status(session=session, entry_id=entry_id, status=status, actor=principal.name))
+    return EntryRead.of(
+        kb_service.set_status(session=session, entry_id=entry_id, status=status, actor=principal.name)
+    )
 
 
 @router.post("/entries/{entry_id}/submit", response_model=EntryRead)
@@ -141,7 +156,10 @@ def regions(session: SessionDep, principal: Reader) -> list[RegionRead]:
 
 @router.get("/topics")
 def topics(session: SessionDep, principal: Reader) -> list[dict[str, str]]:
-    return [{"code": t.code, "name": t.name, "description": t.description} for t in kb_service.list_topics(session=session)]
+    return [
+        {"code": t.code, "name": t.name, "description": t.description}
+        for t in kb_service.list_topics(session=session)
+    ]
 
 
 @router.get("/conflicts")

@@ -16,23 +16,55 @@ def kb_data(session):
     city_ts = factories.source(session, code="t-ts", tier="city", region_code="620500")
     city_lz = factories.source(session, code="t-lz", tier="city", region_code="620100")
     e = {
-        "province": factories.entry(session, source_code=prov.code, region_code="620000", department=HRSS,
-                                    matter_key="退休", aspect="materials", question="办理退休要什么材料"),
-        "tianshui": factories.entry(session, source_code=city_ts.code, region_code="620500", department=HRSS,
-                                    matter_key="退休", aspect="materials", question="天水办理退休要什么材料"),
-        "lanzhou": factories.entry(session, source_code=city_lz.code, region_code="620100", department=HEALTH,
-                                   question="兰州医保异地备案"),
-        "draft_hrss": factories.entry(session, source_code=prov.code, region_code="620000", department=HRSS, status="draft"),
-        "review_lz": factories.entry(session, source_code=city_lz.code, region_code="620100", department=HEALTH,
-                                     status="in_review"),
-        "review_prov": factories.entry(session, source_code=prov.code, region_code="620000", department=HRSS,
-                                       status="in_review"),
+        "province": factories.entry(
+            session,
+            source_code=prov.code,
+            region_code="620000",
+            department=HRSS,
+            matter_key="退休",
+            aspect="materials",
+            question="办理退休要什么材料",
+        ),
+        "tianshui": factories.entry(
+            session,
+            source_code=city_ts.code,
+            region_code="620500",
+            department=HRSS,
+            matter_key="退休",
+            aspect="materials",
+            question="天水办理退休要什么材料",
+        ),
+        "lanzhou": factories.entry(
+            session,
+            source_code=city_lz.code,
+            region_code="620100",
+            department=HEALTH,
+            question="兰州医保异地备案",
+        ),
+        "draft_hrss": factories.entry(
+            session, source_code=prov.code, region_code="620000", department=HRSS, status="draft"
+        ),
+        "review_lz": factories.entry(
+            session, source_code=city_lz.code, region_code="620100", department=HEALTH, status="in_review"
+        ),
+        "review_prov": factories.entry(
+            session, source_code=prov.code, region_code="620000", department=HRSS, status="in_review"
+        ),
     }
     return {k: v.id for k, v in e.items()}
 
 
-ROLES = ["anonymous", "citizen", "agent_province", "agent_tianshui", "editor_hrss", "editor_health",
-         "reviewer_province", "reviewer_lanzhou", "admin"]
+ROLES = [
+    "anonymous",
+    "citizen",
+    "agent_province",
+    "agent_tianshui",
+    "editor_hrss",
+    "editor_health",
+    "reviewer_province",
+    "reviewer_lanzhou",
+    "admin",
+]
 
 # endpoint -> expected status per role (in ROLES order)
 MATRIX = {
@@ -55,7 +87,13 @@ MATRIX = {
 
 def _body(method, path):
     if method == "POST" and path == "/kb/entries":
-        return {"question": "新问题", "answer": "新答复", "source_code": "t-prov", "region_code": "620000", "department": HRSS}
+        return {
+            "question": "新问题",
+            "answer": "新答复",
+            "source_code": "t-prov",
+            "region_code": "620000",
+            "department": HRSS,
+        }
     if method == "PATCH":
         return {"version": 1, "answer": "改过的答复"}
     return None
@@ -89,7 +127,11 @@ def test_federated_listing_picks_most_specific_tier(client, tokens, kb_data):
     r = client.get("/kb/entries", params={"region": "620503", "q": "退休"}, headers=tokens["agent_tianshui"])
     ids = [i["id"] for i in r.json()["items"]]
     assert ids == [kb_data["tianshui"]]
-    r = client.get("/kb/entries", params={"region": "620503", "q": "退休", "all_tiers": True}, headers=tokens["agent_tianshui"])
+    r = client.get(
+        "/kb/entries",
+        params={"region": "620503", "q": "退休", "all_tiers": True},
+        headers=tokens["agent_tianshui"],
+    )
     tiers = {i["id"]: (i["tier"], i["region_code"]) for i in r.json()["items"]}
     assert tiers == {kb_data["province"]: ("province", "620000"), kb_data["tianshui"]: ("city", "620500")}
     r = client.get("/kb/entries", params={"region": "620102", "q": "退休"}, headers=tokens["agent_province"])
@@ -99,11 +141,17 @@ def test_federated_listing_picks_most_specific_tier(client, tokens, kb_data):
 def test_editor_sees_and_edits_only_own_department(client, tokens, kb_data):
     items = client.get("/kb/entries", params={"limit": 200}, headers=tokens["editor_health"]).json()["items"]
     assert items and {i["department"] for i in items} == {HEALTH}
-    r = client.post("/kb/entries", headers=tokens["editor_hrss"],
-                    json={"question": "q", "answer": "a", "source_code": "t-prov", "department": HEALTH})
+    r = client.post(
+        "/kb/entries",
+        headers=tokens["editor_hrss"],
+        json={"question": "q", "answer": "a", "source_code": "t-prov", "department": HEALTH},
+    )
     assert r.status_code == 403
-    r = client.post("/kb/entries", headers=tokens["editor_hrss"],
-                    json={"question": "q", "answer": "a", "source_code": "t-prov", "status": "published"})
+    r = client.post(
+        "/kb/entries",
+        headers=tokens["editor_hrss"],
+        json={"question": "q", "answer": "a", "source_code": "t-prov", "status": "published"},
+    )
     assert r.status_code == 201 and r.json()["status"] == "draft" and r.json()["department"] == HRSS
 
 
@@ -118,7 +166,11 @@ def test_stale_edit_is_409_and_changes_nothing(client, tokens, kb_data):
 
 def test_bad_requests_say_what_is_wrong(client, tokens, kb_data):
     h = tokens["admin"]
-    r = client.post("/kb/entries", headers=h, json={"question": "q", "answer": "a", "source_code": "t-prov", "region_code": "999999"})
+    r = client.post(
+        "/kb/entries",
+        headers=h,
+        json={"question": "q", "answer": "a", "source_code": "t-prov", "region_code": "999999"},
+    )
     assert r.status_code == 422 and "GB/T 2260" in r.json()["detail"]
     r = client.post("/kb/entries", headers=h, json={"question": "  ", "answer": "a", "source_code": "t-prov"})
     assert r.status_code == 422

@@ -13,8 +13,12 @@ from tests import factories
 def test_bundled_regions_cover_gansu(session):
     chain = kb_service.region_chain(session=session, code="620503")  # 麦积区
     assert chain == ["620503", "620500", "620000"]
-    counties = [r for r in kb_service.list_regions(session=session) if r.code.startswith("62") and r.level == "county"]
-    cities = [r for r in kb_service.list_regions(session=session) if r.code.startswith("62") and r.level == "city"]
+    counties = [
+        r for r in kb_service.list_regions(session=session) if r.code.startswith("62") and r.level == "county"
+    ]
+    cities = [
+        r for r in kb_service.list_regions(session=session) if r.code.startswith("62") and r.level == "city"
+    ]
     assert len(cities) == 14
     assert len(counties) == 86
     assert kb_service.find_region_by_name(session=session, name="天水").code == "620500"
@@ -23,7 +27,11 @@ def test_bundled_regions_cover_gansu(session):
 def test_create_update_keeps_full_history(session):
     e = factories.entry(session, question="怎么办理居住证", answer="携带身份证到派出所办理。")
     assert e.version == 1
-    kb_service.update(session=session, entry_id=e.id, entry_in=EntryUpdate(version=1, answer="携带身份证和租房合同到派出所办理。"))
+    kb_service.update(
+        session=session,
+        entry_id=e.id,
+        entry_in=EntryUpdate(version=1, answer="携带身份证和租房合同到派出所办理。"),
+    )
     assert e.version == 2
     history = kb_service.versions(session=session, entry_id=e.id)
     assert [v.version for v in history] == [1, 2]
@@ -56,7 +64,9 @@ def test_status_lifecycle_and_illegal_transition(session):
 
 def test_upsert_is_idempotent_by_external_key(session):
     src = factories.source(session)
-    data = EntryCreate(question="问", answer="答", source_code=src.code, external_key="k1", status="published")
+    data = EntryCreate(
+        question="问", answer="答", source_code=src.code, external_key="k1", status="published"
+    )
     e1, r1 = kb_service.upsert(session=session, entry_in=data)
     e2, r2 = kb_service.upsert(session=session, entry_in=data)
     e3, r3 = kb_service.upsert(session=session, entry_in=data.model_copy(update={"answer": "新答"}))
@@ -67,7 +77,10 @@ def test_upsert_is_idempotent_by_external_key(session):
 def test_unknown_region_is_refused(session):
     src = factories.source(session)
     with pytest.raises(RegionNotFound, match="GB/T 2260"):
-        kb_service.create(session=session, entry_in=EntryCreate(question="q", answer="a", source_code=src.code, region_code="999999"))
+        kb_service.create(
+            session=session,
+            entry_in=EntryCreate(question="q", answer="a", source_code=src.code, region_code="999999"),
+        )
 
 
 def test_validity_window(session):
@@ -80,7 +93,13 @@ def test_validity_window(session):
 
 def test_dates_out_of_order_are_rejected():
     with pytest.raises(ValueError, match="expires_at is before effective_from"):
-        EntryCreate(question="q", answer="a", source_code="s", effective_from=date(2025, 2, 1), expires_at=date(2025, 1, 1))
+        EntryCreate(
+            question="q",
+            answer="a",
+            source_code="s",
+            effective_from=date(2025, 2, 1),
+            expires_at=date(2025, 1, 1),
+        )
 
 
 def test_revision_feed_records_every_change(session):
