@@ -91,7 +91,7 @@ def require_region(*, session: Session, code: str) -> Region:
 def region_chain(*, session: Session, code: str) -> list[str]:
     """``code`` and its ancestors, most specific first: 620503 -> [620503, 620500, 620000]."""
     chain: list[str] = []
-    region = require_region(session=session, code=code)
+    region: Region | None = require_region(session=session, code=code)
     while region is not None and region.code not in chain:
         chain.append(region.code)
         region = session.get(Region, region.parent_code) if region.parent_code else None
