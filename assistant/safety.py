@@ -1,0 +1,130 @@
+"""What the assistant must never answer from the KB, and privacy masking.
+
+``screen(text)`` sorts a message before retrieval: an emergency, a complaint or report, chit-chat,
+a prompt injection or unusable input each get a fixed handling (ticket or safe reply) whatever
+the KB holds, because a government line answering those from a FAQ would be wrong or unsafe.
+The rules are keyword patterns on normalised text: they must catch spoken phrasing (no punctuation,
+fillers), so they match words, not sentence shapes.
+
+``mask(text)`` hides phone and ID numbers; it runs before logging and before any LLM call.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+MAX_MESSAGE_CHARS = 2000
+
+Kind = Literal["ok", "empty", "junk", "injection", "chitchat", "emergency", "complaint"]
+
+# Hotline conventions: 11-digit mobiles, landlines with area code, 18/15-digit resident ID numbers.
+_ID18_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+_ID15_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{6}(\d{3})(?![0-9A-Za-z])")
+_MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+_LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?(\d{3,4})(\d{4})(?!\d)")
+
+
+def mask(text: str) -> str:
+    """Hide phone and ID numbers, keeping enough to recognise them.
+
+    >>> mask("电话13812345678，身份证620102199001011234")
+    '电话138****5678，身份证620102********1234'
+    """
+
+    text = _ID18_RE.sub(lambda m: f"{m.group(1)}{'*' * 8}{m.group(2)}", text)
+    text = _ID15_RE.sub(lambda m: f"{m.group(1)}{'*' * 6}{m.group(2)}", text)
+    text = _MOBILE_RE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return _LANDLINE_RE.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", text)
+
+
+def normalise(text: str) -> str:
+    """NFKC, drop control characters and collapse whitespace (full-width forms become ASCII)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_INJECTION = re.compile(
+    r"忽略(之前|以上|前面|上面|先前|所有|你的)|无视(之前|以上|前面|所有)|(系统|原始)提示|system ?prompt|"
+    r"开发者模式|developer mode|越狱|jailbreak|没有任何限制|不受任何限制|扮演一个|你现在(是|进入)|"
+    r"(输出|打印|显示|告诉我)(你的)?(提示词|指令|规则|系统)|知识库(里|中)?(所有|全部)的?(原始)?数据|"
+    r"ignore (all |the )?(previous|above|prior)|^系统[:：]|把你的回答改成|直接结束这个工单|"
+    r"查.{0,8}(开房|通话|聊天)记录|(手机|他人|别人|我老公|我老婆).{0,4}定位",
+    re.IGNORECASE,
+)
+_EMERGENCY = re.compile(
+    r"煤气味|燃气味|天然气味|漏气|着火|起火|失火|冒烟|爆炸|(?<![贫特])困人|被困|电梯.{0,4}困|困.{0,6}电梯|"
+    r"救命|快来人|走丢|走失|失踪|溺水|掉(进|下去|到)|落水|触电|漏电|塌了|坍塌|倒塌|要倒|快倒|"
+    r"山洪|泥石流|滑坡|决堤|中毒|昏迷|晕倒|不省人事|流血|血流不止|打架|持刀|行凶|"
+    r"自杀|轻生|跳楼|(太|很|非常|特别)危险|井盖(没了|丢了|不见)|(红绿|信号)灯坏|火星|烧垃圾",
+)
+_COMPLAINT = re.compile(
+    r"投诉|举报|检举|控告|维权|曝光|态度(太)?(差|恶劣)|不作为|乱收费|扰民|吵得|太吵|噪音|臭味|"
+    r"不发工资|拖欠|欠薪|没发工资|一分钱.{0,4}(没|不)|不给退|拖着不|咬伤|被偷|偷了|诈骗|骗子|"
+    r"打我|打人|被打|掐|虐待|私自|霸占|强拆|违建|乱停|堵(了|住)|偷排|偷偷排|油烟|烦死|"
+    r"没人管|谁来管|管管|找谁说理|说理去|帮我催|催一下|点个赞|表扬一下|反映一下|反映个|找谁反映|"
+    r"怎么办啊|一直不热|不热|停水|停电|断水|断电|漏水|黄的|怪味|死鱼|延期交房|烂尾|摔了|摔倒|"
+    r"(楼上|楼下|隔壁|邻居|对面|门口|附近|小区|单元).{0,20}(吵|闪|响|臭|堵|坏|漏|占|堆|乱|脏|过不去|没地方)",
+)
+_CHITCHAT = re.compile(
+    r"^(你好|您好|喂|hello|hi|在吗|在不在|谢谢|好的|嗯|哦|再见|拜拜)[啊呀吗呢!！。.?？ ]*$|"
+    r"天气(怎么样|如何|好吗)|讲个笑话|笑话|你是(机器人|真人|谁|ai)|写(一篇|篇|个)?.{0,6}(作文|文章|诗)|"
+    r"翻译(成|为)|股市|股票|炒股|房价.{0,6}(涨|跌)|(涨|跌)还是|你觉得|假如你是|如果你是|聊聊天|陪我聊",
+    re.IGNORECASE,
+)
+
+
+# A complaint word inside a question about the channel (投诉电话多少, 举报奖励去哪办, 火灾认定复核)
+# is an information request the KB answers; these cues mark that.
+_INFO_REQUEST = re.compile(
+    r"(投诉|举报|监督|咨询|服务)(电话|热线)|电话(是|号码)?(多少|是啥|几号)|(哪个|什么)电话|热线|哪个部门|"
+    r"什么部门|渠道|途径|(哪个|什么|哪)平台|网站|窗口|(怎么|如何|去哪|哪里|在哪|往哪)(投诉|举报|检举|申请|办理|查)|"
+    r"复核|认定|奖励|审批|许可|政策|公证|条件|材料|期限|多少天|几天|多久"
+)
+# Only administrative matters override an emergency word (火灾事故认定复核), never "怎么办".
+_ADMIN_REQUEST = re.compile(r"复核|认定|审批|许可|政策|公证|奖励|条件|材料|期限|措施|救助|评价|申请")
+
+
+@dataclass(frozen=True)
+class Screen:
+    kind: Kind
+    text: str  # the normalised, length-capped message to work with
+    reason: str = ""
+
+
+def screen(raw: str | bytes | None) -> Screen:
+    """Sort a citizen message before retrieval; ``kind == "ok"`` means the KB may answer it."""
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", errors="replace")
+    text = normalise(raw or "")
+    if not text:
+        return Screen("empty", "", "empty message")
+    meaningful = sum(1 for ch in text if ch.isalnum() and ch != "\ufffd")
+    if meaningful < max(1, len(text) // 2):
+        return Screen("junk", text[:200], "no readable text")
+    truncated = len(text) > MAX_MESSAGE_CHARS
+    text = text[:MAX_MESSAGE_CHARS]
+    if m := _INJECTION.search(text):
+        return Screen("injection", text, f"instruction-like text: {m.group(0)}")
+    info = _INFO_REQUEST.search(text)
+    if (m := _EMERGENCY.search(text)) and not _ADMIN_REQUEST.search(text):
+        return Screen("emergency", text, f"possible emergency: {m.group(0)}")
+    if (m := _COMPLAINT.search(text)) and not info:
+        return Screen("complaint", text, f"complaint or report: {m.group(0)}")
+    if (m := _CHITCHAT.search(text)) and not info:
+        return Screen("chitchat", text, f"not a service question: {m.group(0)}")
+    return Screen("ok", text, "truncated long message" if truncated else "")
+
+
+SAFE_REPLIES: dict[str, str] = {
+    "empty": "您好，请说一下您想咨询或反映的问题。",
+    "junk": "抱歉，没能识别您的消息内容，请用文字重新描述一下您的问题。",
+    "injection": "抱歉，我只能解答政务服务方面的问题，或帮您转交人工处理。请直接说明您要咨询或反映的事项。",
+    "chitchat": "您好，我是12345政务服务热线助手，可以解答办事政策问题，或帮您登记诉求转交相关部门。请问有什么可以帮您？",
+    "emergency": "您反映的情况可能涉及人身或公共安全。如有危险请立即拨打110、119或120；我们已为您生成工单草稿，确认后立即转交处理。",
+    "complaint": "您反映的问题需要相关部门核实处理，已为您生成工单草稿，请核对后确认提交。",
+    "escalate": "这个问题知识库里暂时没有准确的答复，已为您生成工单草稿，确认后将转交人工处理。",
+}
