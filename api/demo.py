@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import create_token
 from kb.demo import load_demo_kb
+from tickets.service import seed_demo_units
 
 # Public, documented development tokens. Settings refuse demo tokens in production.
 DEMO_TOKENS: list[dict[str, str | None]] = [
@@ -45,6 +46,7 @@ DEMO_TOKENS: list[dict[str, str | None]] = [
 def load_demo(*, session: Session) -> str:
     """Load the demo KB (idempotent) and its tokens; returns a one-line report."""
     counts = load_demo_kb(session=session)
+    counts["units"] = seed_demo_units(session=session)
     for t in DEMO_TOKENS:
         create_token(session=session, **t)  # type: ignore[arg-type]
     names = ", ".join(str(t["token"]) for t in DEMO_TOKENS)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tickets.calendar import TZ
 from tickets.models import Ticket
 
 Channel = Literal["phone", "web", "wechat", "mini_program", "app", "partner"]
@@ -259,11 +260,16 @@ class TicketPage(BaseModel):
     limit: int
 
 
+def _local(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(TZ) if moment is not None else None
+
+
 def deadlines_of(t: Ticket) -> Deadlines:
+    """The ticket's deadlines in Asia/Shanghai time (the hotline's clock)."""
     return Deadlines(
-        dispatch=t.dispatch_due,
-        sign=t.sign_due,
-        feedback=t.feedback_due,
-        progress=t.progress_due,
-        finish=t.finish_due,
+        dispatch=_local(t.dispatch_due),
+        sign=_local(t.sign_due),
+        feedback=_local(t.feedback_due),
+        progress=_local(t.progress_due),
+        finish=_local(t.finish_due),
     )

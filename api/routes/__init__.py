@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI
 
-from api.routes import health, kb
+from api.routes import health, kb, tickets
 
-ROUTERS: list[APIRouter] = [health.router, kb.router]
-STARTUP_HOOKS: list[Callable[[FastAPI], Awaitable[None]]] = []
+ROUTERS: list[APIRouter] = [health.router, kb.router, tickets.router]
+STARTUP_HOOKS: list[Callable[[FastAPI], Awaitable[None]]] = [tickets.start_sweeper]
