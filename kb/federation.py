@@ -147,7 +147,7 @@ def conflicts(*, session: Session, status: str | None = None) -> list[Conflict]:
                 c = Conflict(matter_key=mk, aspect=aspect, fact=fact)
                 for e in entries:
                     if e.id in present:
-                        label = f"{e.region.name if e.region else '全域'} ({e.source.tier}) #{e.id}"
+                        label = f"{e.region.name if e.region else '全域'} ({e.tier}) #{e.id}"
                         c.values[label] = sorted(present[e.id])
                         c.entry_ids.append(e.id)
                 out.append(c)
