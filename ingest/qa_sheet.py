@@ -140,12 +140,13 @@ class QASheetAdapter:
             fmt=self.fmt,
             required=REQUIRED,
             format_name="QA sheet",
+            aliases=ALIASES,
             what="fill in the QA-sheet template (lianxin ingest template) with the columns 问题 and 答案 at least",
         )
         topics = {t.code: t.code for t in kb_service.list_topics(session=session)}
         topics |= {t.name: t.code for t in kb_service.list_topics(session=session)}
         for n, rec in records:
-            yield self._candidate(session, n, {ALIASES.get(k, k): v for k, v in rec.items()}, topics)
+            yield self._candidate(session, n, rec, topics)
 
     def _candidate(self, session: Session, n: int, rec: dict[str, Any], topics: dict[str, str]) -> Candidate:
         assert self._source is not None

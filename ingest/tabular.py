@@ -52,15 +52,24 @@ def decode(raw: bytes, path: Path) -> str:
 
 
 def read(
-    path: Path, *, what: str, fmt: str | None = None, required: tuple[str, ...] = (), format_name: str = ""
+    path: Path,
+    *,
+    what: str,
+    fmt: str | None = None,
+    required: tuple[str, ...] = (),
+    format_name: str = "",
+    aliases: dict[str, str] | None = None,
 ) -> list[tuple[int, dict[str, Any]]]:
     """Every non-empty data row as (row number, {column: value}); the header is row 1 (jsonl: line numbers).
 
     ``fmt`` overrides the extension (xlsx, csv, tsv, jsonl). BadFile when the file is empty, unreadable,
     has no data rows, or its header (for jsonl: its first object) lacks a ``required`` column.
+    ``aliases`` renames columns (other name → canonical name) before the check.
     """
     path = Path(path)
     records = list(_rows(path, fmt=fmt, what=what))
+    if aliases:
+        records = [(n, {aliases.get(k, k): v for k, v in r.items()}) for n, r in records]
     if not records:
         raise BadFile(f"{path.name} has a header but no data rows: {what}")
     first = next((r for _, r in records if ROW_ERROR not in r), {})

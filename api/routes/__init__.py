@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI
 
-from api.routes import health, kb, tickets
+from api.routes import health, ingest, kb, tickets
 
-ROUTERS: list[APIRouter] = [health.router, kb.router, tickets.router]
+ROUTERS: list[APIRouter] = [health.router, kb.router, tickets.router, ingest.router]
 STARTUP_HOOKS: list[Callable[[FastAPI], Awaitable[None]]] = [tickets.start_sweeper]
