@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from kb import service as kb_service
@@ -496,7 +497,8 @@ def act(
     before = ticket.status
     with session.no_autoflush:  # one UPDATE per transition: the version moves by exactly one
         apply()
-    ticket.updated_at = now  # every transition bumps the version, even one that only adds a row
+    ticket.updated_at = now
+    flag_modified(ticket, "updated_at")  # every transition bumps the version, even one that only adds a row
     if rule.target is not None:
         ticket.status = rule.target
     ticket.events.append(
