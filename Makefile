@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
+PORT ?= 8000
 
 .PHONY: install run test test-sqlite test-pg check bench e2e-llm clean
 
@@ -16,10 +17,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Serve the API over the bundled demo knowledge base on 127.0.0.1:8000
+## Serve the API over the bundled demo knowledge base on 127.0.0.1:8000 (make run PORT=8001 if taken)
 run: $(STAMP)
 	$(VENV)/bin/lianxin init --demo
-	$(VENV)/bin/lianxin serve --host 127.0.0.1 --port 8000
+	$(VENV)/bin/lianxin serve --host 127.0.0.1 --port $(PORT)
 
 ## All tests on SQLite, then the database tests again on PostgreSQL
 test: test-sqlite test-pg
