@@ -68,7 +68,7 @@ def run_import(
         cands = list(adapter.candidates(session=session))
         _flag_duplicate_keys(cands)
         bad = [c for c in cands if c.errors]
-        report.rejected = len(bad)
+        report.rejected = len({c.row for c in bad})  # rows, not entries: a gd item has several
         report.errors = [e for c in bad for e in c.errors]
         good = [c for c in cands if not c.errors]
         if bad and not good_rows_only:
