@@ -91,5 +91,5 @@ def load_demo(*, session: Session) -> str:
             department=unit.name,
             unit_id=unit.id,
         )
-    names = ", ".join(str(t["token"]) for t in [*DEMO_TOKENS, *DEMO_UNIT_TOKENS])
+    names = ", ".join([str(t["token"]) for t in DEMO_TOKENS] + [u["token"] for u in DEMO_UNIT_TOKENS])
     return f"demo KB: {counts}; demo tokens: {names}"
