@@ -103,13 +103,26 @@ def federated_condition(chain: Sequence[str], *, status: str | None = "published
 
 # ---------------------------------------------------------------- conflicts between tiers
 
-_PHONE = re.compile(r"(?<!\d)(?:0\d{2,3}[-－ ]?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)12345(?!\d)")
+# 123xx: government service hotlines (12345, 12348 legal aid, 12366 tax ...), often written 020-12366
+_PHONE = re.compile(
+    r"(?<!\d)(?:0\d{2,3}[-－ ]?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)(?:0\d{2,3}[-－ ]?)?123\d\d(?!\d)"
+)
+_HOTLINE = re.compile(r"0\d{2,3}(123\d\d)")
+
+
+def _phone_key(phone: str) -> str:
+    """Digits only; a hotline with an area code (020-12366) is the hotline (12366)."""
+    digits = re.sub(r"[-－ ]", "", phone)
+    m = _HOTLINE.fullmatch(digits)
+    return m.group(1) if m else digits
+
+
 _DAYS = re.compile(r"(\d+)\s*[（(]?\s*(?:个)?(工作日|自然日|日|天|小时)")
 
 
 def facts(text: str) -> dict[str, frozenset[str]]:
     """Facts that must agree across tiers: phone numbers, time limits, and the stated location."""
-    phones = frozenset(re.sub(r"[-－ ]", "", p) for p in _PHONE.findall(text))
+    phones = frozenset(_phone_key(p) for p in _PHONE.findall(text))
     days = frozenset(f"{n}{u}" for n, u in _DAYS.findall(text))
     loc = ""
     m = re.search(r"(?:办理地点|地址|地点)[:：]\s*([^；;。\n]+)", text)
