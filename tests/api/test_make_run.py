@@ -13,6 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
+
+from api.auth import principal_for_token
+from api.demo import DEMO_TOKENS, DEMO_UNIT_TOKENS, load_demo
+from kb.demo import demo_meta
 
 LIANXIN = Path(sys.executable).parent / "lianxin"
 STARTUP_TIMEOUT_S = 120
@@ -106,3 +111,19 @@ def test_make_run_serves_the_demo_kb(served: str, tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert "'unchanged'" in again.stderr + again.stdout and "'created'" not in again.stderr + again.stdout
     assert httpx.get(f"{served}/health").json()["kb_revision"] == health["kb_revision"]
+
+
+def test_demo_tokens_resolve_to_their_principals(session: Session) -> None:
+    """What `init --demo` issues: every documented token works, with its role and scope."""
+    report = load_demo(session=session)
+    assert load_demo(session=session).count("demo-") == report.count("demo-")  # idempotent
+    names = [*(t["token"] for t in DEMO_TOKENS), *(u["token"] for u in DEMO_UNIT_TOKENS)]
+    assert all(n in report for n in names)
+    principals = {n: principal_for_token(session=session, token=str(n)) for n in names}
+    assert all(p is not None for p in principals.values())
+    editors = {p.department for p in principals.values() if p and p.role == "department_editor"}
+    assert editors == {s["department"] for s in demo_meta()["sources"] if s["tier"] == "department"}
+    unit_user = principals["demo-unit-tianshui-zjj"]
+    assert unit_user is not None and unit_user.role == "unit_user" and unit_user.unit_id is not None
+    assert unit_user.department == "天水市住房和城乡建设局"
+    assert principal_for_token(session=session, token="demo-nobody") is None
