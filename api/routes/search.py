@@ -1,0 +1,126 @@
+"""GET /search: hybrid retrieval for agents (any region in scope) and citizens (qa entries of their region)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+
+from api import errors
+from api.auth import Principal, check_region
+from api.deps import SessionDep, require_role
+from kb.errors import PermissionDenied
+from retrieval import BadQuery, EmbedderError, SearchEngine, SearchFilters, build_engine, make_embedder
+from retrieval.live import RevisionFollower
+
+router = APIRouter(tags=["search"])
+errors.register(BadQuery, 422)
+log = logging.getLogger(__name__)
+
+SEARCHERS = ("citizen", "agent", "department_editor", "reviewer", "admin", "manager")
+Searcher = Annotated[Principal, Depends(require_role(*SEARCHERS))]
+
+
+def hit_json(hit: Any, *, explain: bool) -> dict[str, Any]:
+    """The JSON of one hit (the same shape as `lianxin search --json`)."""
+    out: dict[str, Any] = {
+        "entry_id": hit.entry_id,
+        "external_key": hit.external_key,
+        "question": hit.question,
+        "score": round(hit.score, 6),
+        "tier": hit.tier,
+        "region": hit.region_code,
+    }
+    if explain:
+        out["explanation"] = {
+            "matched_question": hit.matched_question,
+            "matched_terms": hit.matched_terms,
+            "bm25": hit.bm25,
+            "cosine": hit.cosine,
+            "rank_bm25": hit.rank_bm25,
+            "rank_dense": hit.rank_dense,
+            "fused": hit.score,
+            "kind": hit.kind,
+            "source": hit.source_code,
+        }
+    return out
+
+
+def get_search_engine(request: Request) -> SearchEngine:
+    engine = getattr(request.app.state, "search_engine", None)
+    if engine is None:
+        raise HTTPException(503, detail="the search index is not loaded yet: retry in a few seconds")
+    return engine
+
+
+@router.get("/search")
+def search(
+    session: SessionDep,
+    principal: Searcher,
+    engine: Annotated[SearchEngine, Depends(get_search_engine)],
+    q: Annotated[str, Query(description="the question, up to 500 characters")],
+    region: Annotated[
+        str | None, Query(description="asker's GB/T 2260 region: federation rules apply")
+    ] = None,
+    top_k: Annotated[int, Query(ge=1, le=50)] = 10,
+    explain: bool = False,
+    mode: Annotated[str, Query(description="bm25 | dense | hybrid")] = "hybrid",
+    kind: Annotated[str | None, Query(description="qa | case")] = None,
+    tier: Annotated[str | None, Query(description="province | city | county | department | topic")] = None,
+    department: str | None = None,
+    topic: str | None = None,
+    valid_on: date | None = None,
+) -> dict[str, Any]:
+    """Search the KB; a citizen always searches the qa entries of their own region."""
+    kinds: tuple[str, ...] = (kind,) if kind else ()
+    if principal.role == "citizen":
+        if not principal.region_code:
+            raise PermissionDenied("your citizen token has no region: ask for one issued with --region")
+        if region not in (None, principal.region_code):
+            raise PermissionDenied(
+                f"citizens search their own region ({principal.region_code}), not {region}"
+            )
+        region, kinds = principal.region_code, ("qa",)
+    elif region is not None:
+        if region not in engine.regions:
+            raise BadQuery(
+                f"unknown region code {region!r}: use a GB/T 2260 code the KB knows (GET /kb/regions lists them)"
+            )
+        check_region(session, principal, region)
+    if mode not in ("bm25", "dense", "hybrid"):
+        raise BadQuery(f"mode {mode!r}: use bm25, dense or hybrid")
+    filters = SearchFilters(
+        kinds=kinds, tiers=(tier,) if tier else (), department=department, topic=topic, valid_on=valid_on
+    )
+    result = engine.search(q, top_k=top_k, region=region, mode=mode, filters=filters, explain=explain)  # type: ignore[arg-type]
+    return {
+        "hits": [hit_json(h, explain=explain) for h in result.hits],
+        "mode": result.mode,
+        "degraded": result.degraded,
+    }
+
+
+async def load_search_engine(app: FastAPI) -> None:
+    """Load the saved index when its KB revision matches the database (else rebuild it), then follow the feed."""
+    settings = app.state.settings
+
+    def load() -> SearchEngine:
+        try:
+            embedder = make_embedder(settings.embedder)
+        except EmbedderError as exc:
+            log.warning("embedder unavailable, serving BM25 only: %s", exc)
+            embedder = None
+        data = Path(settings.data_dir)
+        with app.state.sessionmaker() as session:
+            return build_engine(
+                session=session, embedder=embedder, cache_dir=data / "vectors", index_dir=data / "index"
+            )
+
+    engine = await asyncio.to_thread(load)
+    follower = RevisionFollower(engine=engine, sessionmaker=app.state.sessionmaker).start()
+    app.state.search_engine = engine
+    app.state.closers.append(follower.stop)
