@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from datetime import date
 
@@ -87,6 +88,20 @@ def test_similar_questions_are_spoken_style() -> None:
     sims = [s for e in demo_entries() for s in e.similar_questions]
     assert sum("社保" in s or "医保" in s or "公积金" in s for s in sims) >= 40
     assert sum(not any(p in s for p in "？?，。") for s in sims) >= len(sims) // 2
+
+
+def test_city_entries_give_their_own_city_phone_numbers() -> None:
+    """A 兰州 answer never gives a 天水 (0938) number, and the other way round."""
+    area = {LANZHOU: "0931", TIANSHUI: "0938"}
+    checked = 0
+    for e in demo_entries():
+        city = next((c for c in area if e.region_code and e.region_code[:4] == c[:4]), None)
+        if city is None:
+            continue
+        codes = set(re.findall(r"(?<!\d)(0\d{3})-\d{5,8}", e.answer))
+        assert codes <= {area[city]}, (e.external_key, codes)
+        checked += bool(codes)
+    assert checked >= 35
 
 
 def test_a_bad_line_names_the_line() -> None:
