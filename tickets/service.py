@@ -497,33 +497,47 @@ def act(
     before = ticket.status
     with session.no_autoflush:  # one UPDATE per transition: the version moves by exactly one
         apply()
-    ticket.updated_at = now
-    flag_modified(ticket, "updated_at")  # every transition bumps the version, even one that only adds a row
-    if rule.target is not None:
-        ticket.status = rule.target
-    ticket.events.append(
-        TicketEvent(
-            at=now,
-            actor=actor,
-            action=action,
-            from_status=before,
-            to_status=ticket.status,
-            note=mask_text(data.note or data.reason or ""),
-            unit_id=unit_id,
-            data=_event_data(action, data),
+        ticket.updated_at = now
+        flag_modified(
+            ticket, "updated_at"
+        )  # every transition bumps the version, even one that only adds a row
+        if rule.target is not None:
+            ticket.status = rule.target
+        _record(
+            session,
+            ticket,
+            TicketEvent(
+                at=now,
+                actor=actor,
+                action=action,
+                from_status=before,
+                to_status=ticket.status,
+                note=mask_text(data.note or data.reason or ""),
+                unit_id=unit_id,
+                data=_event_data(action, data),
+            ),
         )
-    )
     _flush(session, ticket)
     return ticket
 
 
+def _record(session: Session, ticket: Ticket, event: TicketEvent) -> None:
+    """Add an event without loading the whole history (a loaded history gets it appended)."""
+    if "events" in ticket.__dict__:
+        ticket.events.append(event)
+    else:
+        event.ticket_id = ticket.id
+        session.add(event)
+
+
 def _flush(session: Session, ticket: Ticket) -> None:
+    ticket_id = ticket.id  # read before the flush: a failed flush expires the object
     try:
         session.flush()
     except StaleDataError as exc:
         # another transaction moved the row between our read and our UPDATE ... WHERE version = ?
         raise StaleTicketVersion(
-            f"ticket {ticket.id} was changed by someone else at the same moment: reload it and try again"
+            f"ticket {ticket_id} was changed by someone else at the same moment: reload it and try again"
         ) from exc
 
 
@@ -780,7 +794,9 @@ def sweep(*, session: Session, now: datetime | None = None, limit: int = 500) ->
         t.overdue_stages = [*(t.overdue_stages or []), *late]
         t.overdue = True
         t.reminder_count += 1
-        t.events.append(
+        _record(
+            session,
+            t,
             TicketEvent(
                 at=now, actor=SYSTEM, action="remind", from_status=t.status, to_status=t.status,
                 note=f"overdue: {', '.join(late)}", data={"overdue": late},
