@@ -117,6 +117,18 @@ def strip_fillers(text: str) -> str:
     return _FILLER_RE.sub(" ", text)
 
 
+@lru_cache(maxsize=1)
+def _base_jieba():  # type: ignore[no-untyped-def]
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
+
+
 class Tokenizer:
     """jieba segmentation with a government user dictionary, synonyms and stopwords.
 
@@ -151,13 +163,12 @@ class Tokenizer:
 
     @staticmethod
     def _new_jieba():  # type: ignore[no-untyped-def]
-        import logging
-
         import jieba
 
-        jieba.setLogLevel(logging.WARNING)
+        base = _base_jieba()
         tok = jieba.Tokenizer()
-        tok.initialize()
+        # copy the loaded main dictionary instead of re-reading it: user words stay per instance
+        tok.FREQ, tok.total, tok.initialized = dict(base.FREQ), base.total, True
         return tok
 
     @property
