@@ -188,7 +188,9 @@ def _to_ticket(row: dict[str, Any], kind: str) -> Ticket:
     return Ticket(
         id=_need(row, "id"),
         text=_need(row, "text"),
-        category_l1=_need(row, "category_l1") if kind == "gov_messages_gold" else _opt_str(row.get("category_l1")),
+        category_l1=_need(row, "category_l1")
+        if kind == "gov_messages_gold"
+        else _opt_str(row.get("category_l1")),
         category_l2=_opt_str(row.get("category_l2")),
         category_l3=_opt_str(row.get("category_l3")),
         department=_opt_str(row.get("department")),
@@ -205,7 +207,9 @@ def _rows_jsonl(data: bytes, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise DatasetError(f"{name} line {n}: not valid JSON ({exc.msg}): fix or remove that line") from exc
+            raise DatasetError(
+                f"{name} line {n}: not valid JSON ({exc.msg}): fix or remove that line"
+            ) from exc
         if not isinstance(obj, dict):
             raise DatasetError(f"{name} line {n}: expected a JSON object per line, got {type(obj).__name__}")
         yield n, obj
@@ -233,7 +237,9 @@ def _rows_xlsx(data: bytes, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise DatasetError(f"{name} is not a readable xlsx workbook ({exc}): save it again from Excel as .xlsx") from exc
+        raise DatasetError(
+            f"{name} is not a readable xlsx workbook ({exc}): save it again from Excel as .xlsx"
+        ) from exc
     try:
         rows = wb.active.iter_rows(values_only=True) if wb.active is not None else iter(())
         header = next(rows, None)
@@ -285,7 +291,9 @@ def kind_of(name: str) -> str:
     """The set kind a file name stands for (``kb_queries.csv`` -> ``kb_queries``)."""
     stem = Path(name).name.split(".")[0]
     if stem not in KINDS:
-        raise DatasetError(f"{name}: name the file after its kind, one of {', '.join(KINDS)} (e.g. kb_queries.csv)")
+        raise DatasetError(
+            f"{name}: name the file after its kind, one of {', '.join(KINDS)} (e.g. kb_queries.csv)"
+        )
     return stem
 
 
@@ -298,7 +306,9 @@ def from_files(files: Iterable[tuple[str, bytes]], *, name: str) -> EvalSet:
             raise DatasetError(f"{filename}: {kind} given twice: send one file per kind")
         setattr(eval_set, kind, parse_file(data, name=filename, kind=kind, warnings=eval_set.warnings))
     if eval_set.is_empty():
-        raise DatasetError(f"set {name!r} has no questions or tickets: add at least one of {', '.join(KINDS)}")
+        raise DatasetError(
+            f"set {name!r} has no questions or tickets: add at least one of {', '.join(KINDS)}"
+        )
     return eval_set
 
 
@@ -312,10 +322,14 @@ def load_set(path: Path) -> EvalSet:
     for kind in KINDS:
         found = [path / f"{kind}{fmt}" for fmt in FORMATS if (path / f"{kind}{fmt}").is_file()]
         if len(found) > 1:
-            raise DatasetError(f"{path} holds {kind} in several formats ({', '.join(p.name for p in found)}): keep one")
+            raise DatasetError(
+                f"{path} holds {kind} in several formats ({', '.join(p.name for p in found)}): keep one"
+            )
         files.extend((p.name, p.read_bytes()) for p in found)
     if not files:
-        raise DatasetError(f"{path} holds no set file: expected one of {', '.join(k + '.jsonl' for k in KINDS)} (or .csv/.xlsx)")
+        raise DatasetError(
+            f"{path} holds no set file: expected one of {', '.join(k + '.jsonl' for k in KINDS)} (or .csv/.xlsx)"
+        )
     return from_files(files, name=path.name)
 
 

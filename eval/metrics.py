@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 def _check(ranked: Sequence[Sequence[str]], relevant: Sequence[set[str]], k: int) -> None:
     if len(ranked) != len(relevant):
-        raise ValueError(f"{len(ranked)} rankings but {len(relevant)} relevant sets: pass one of each per question")
+        raise ValueError(
+            f"{len(ranked)} rankings but {len(relevant)} relevant sets: pass one of each per question"
+        )
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
 
@@ -162,7 +164,9 @@ def threshold_for_precision(points: Sequence[CurvePoint], target: float) -> Curv
 # ---------------------------------------------------------------- classification
 
 
-def confusion_matrix(y_true: Sequence[Hashable], y_pred: Sequence[Hashable], labels: Sequence[Hashable]) -> list[list[int]]:
+def confusion_matrix(
+    y_true: Sequence[Hashable], y_pred: Sequence[Hashable], labels: Sequence[Hashable]
+) -> list[list[int]]:
     """Counts ``m[i][j]`` of true ``labels[i]`` predicted as ``labels[j]``; pairs outside labels are dropped."""
     if len(y_true) != len(y_pred):
         raise ValueError(f"{len(y_true)} gold labels but {len(y_pred)} predictions")
@@ -174,7 +178,9 @@ def confusion_matrix(y_true: Sequence[Hashable], y_pred: Sequence[Hashable], lab
     return m
 
 
-def per_class_f1(y_true: Sequence[Hashable], y_pred: Sequence[Hashable], labels: Sequence[Hashable]) -> dict[Hashable, float]:
+def per_class_f1(
+    y_true: Sequence[Hashable], y_pred: Sequence[Hashable], labels: Sequence[Hashable]
+) -> dict[Hashable, float]:
     """F1 of each label (0 where a label is never predicted correctly)."""
     if len(y_true) != len(y_pred):
         raise ValueError(f"{len(y_true)} gold labels but {len(y_pred)} predictions")
@@ -187,7 +193,9 @@ def per_class_f1(y_true: Sequence[Hashable], y_pred: Sequence[Hashable], labels:
     return out
 
 
-def macro_f1(y_true: Sequence[Hashable], y_pred: Sequence[Hashable], labels: Sequence[Hashable] | None = None) -> float:
+def macro_f1(
+    y_true: Sequence[Hashable], y_pred: Sequence[Hashable], labels: Sequence[Hashable] | None = None
+) -> float:
     """Unweighted mean F1 over ``labels`` (default: every gold label). A missing prediction (None)
     counts as wrong, never as a class of its own.
 

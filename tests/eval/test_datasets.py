@@ -29,7 +29,9 @@ def test_loads_the_shared_dev_set(shared_dir: Path):
 
 
 def _rows(shared_dir: Path, kind: str) -> list[dict]:
-    return [json.loads(line) for line in (shared_dir / "eval" / f"{kind}.jsonl").read_text("utf-8").splitlines()]
+    return [
+        json.loads(line) for line in (shared_dir / "eval" / f"{kind}.jsonl").read_text("utf-8").splitlines()
+    ]
 
 
 def test_csv_and_xlsx_give_the_same_set_as_jsonl(shared_dir: Path, tmp_path: Path):
@@ -48,7 +50,8 @@ def test_csv_and_xlsx_give_the_same_set_as_jsonl(shared_dir: Path, tmp_path: Pat
         w.writerow(["id", "query", "region", "expect", "style"])
         for r in queries:
             keys = ";".join(
-                f"{e['source']}:{e['key']}:{e['aspect']}" if e.get("aspect") else f"{e['source']}:{e['key']}" for e in r["expect"]
+                f"{e['source']}:{e['key']}:{e['aspect']}" if e.get("aspect") else f"{e['source']}:{e['key']}"
+                for e in r["expect"]
             )
             w.writerow([r["id"], r["query"], r["region"] or "", keys, r["style"]])
     # xlsx: expect as the JSON list of the JSONL format, region as a number, urgent as a bool
@@ -69,7 +72,9 @@ def test_xlsx_queries_with_numeric_regions_and_json_expect(tmp_path: Path):
     wb = Workbook()
     ws = wb.active
     ws.append(["id", "query", "region", "expect"])
-    ws.append(["u1", "广州社保怎么转", 440100, '[{"source": "gd_matters", "key": "T1", "aspect": "location"}]'])
+    ws.append(
+        ["u1", "广州社保怎么转", 440100, '[{"source": "gd_matters", "key": "T1", "aspect": "location"}]']
+    )
     ws.append([None, None, None, None])  # blank rows are skipped
     wb.save(tmp_path / "kb_queries.xlsx")
     (q,) = load_set(tmp_path).kb_queries
@@ -85,7 +90,12 @@ def test_validation_lists_missing_keys_and_unscorable_questions():
                     json.dumps(r)
                     for r in [
                         {"id": "a", "query": "q", "region": None, "expect": [{"source": "s", "key": "1"}]},
-                        {"id": "b", "query": "q", "region": None, "expect": [{"source": "s", "key": "2"}, {"source": "s", "key": "3"}]},
+                        {
+                            "id": "b",
+                            "query": "q",
+                            "region": None,
+                            "expect": [{"source": "s", "key": "2"}, {"source": "s", "key": "3"}],
+                        },
                         {"id": "c", "query": "q", "region": None, "expect": [{"source": "s", "key": "4"}]},
                     ]
                 ).encode(),
@@ -103,7 +113,11 @@ def test_validation_lists_missing_keys_and_unscorable_questions():
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("kb_queries.jsonl", b'{"id": "a", "query": "q", "expect": [{"source": "s", "key": "1"}]}\n{oops', "line 2: not valid JSON"),
+        (
+            "kb_queries.jsonl",
+            b'{"id": "a", "query": "q", "expect": [{"source": "s", "key": "1"}]}\n{oops',
+            "line 2: not valid JSON",
+        ),
         ("kb_queries.jsonl", b'{"id": "a", "query": "q", "expect": []}', "row 1: 'expect' is empty"),
         ("kb_queries.jsonl", b'{"id": "a", "query": "", "expect": "s:1"}', "column 'query' is required"),
         ("tickets.csv", "id,text,urgent\nt1,文本,maybe\n".encode(), "row 2: 'maybe' is not a boolean"),
@@ -120,7 +134,7 @@ def test_bad_files_get_an_error_that_says_where_and_what_to_do(name: str, data: 
 
 
 def test_a_repeated_id_is_kept_renamed_and_reported():
-    s = from_files([("tickets.csv", "id,text\nt1,a\nt1,b\n".encode())], name="u")
+    s = from_files([("tickets.csv", b"id,text\nt1,a\nt1,b\n")], name="u")
     assert [(t.id, t.text) for t in s.tickets] == [("t1", "a"), ("t1#2", "b")]
     assert s.warnings == ["tickets.csv row 3: id 't1' repeats an earlier row: kept as 't1#2'"]
 

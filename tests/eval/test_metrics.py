@@ -60,7 +60,9 @@ def test_answer_metrics_on_a_hand_made_run():
     assert m.direct_answer_accuracy(outcomes) == pytest.approx(1 / 4)
     assert m.wrong_answer_rate(outcomes) == pytest.approx(2 / 7)
     assert m.escalation_rate(outcomes) == pytest.approx(1 / 3)
-    assert m.decision_rates(outcomes, in_kb=False) == pytest.approx({"answer": 1 / 3, "clarify": 1 / 3, "escalate": 1 / 3})
+    assert m.decision_rates(outcomes, in_kb=False) == pytest.approx(
+        {"answer": 1 / 3, "clarify": 1 / 3, "escalate": 1 / 3}
+    )
 
 
 def test_region_correct_follows_the_asker_chain():
@@ -72,7 +74,12 @@ def test_region_correct_follows_the_asker_chain():
 
 def test_precision_coverage_curve_and_operating_point():
     points = m.precision_coverage([0.9, 0.8, 0.4, 0.2], [True, True, False, True])
-    assert [(p.threshold, p.coverage, p.answered) for p in points] == [(0.9, 0.25, 1), (0.8, 0.5, 2), (0.4, 0.75, 3), (0.2, 1.0, 4)]
+    assert [(p.threshold, p.coverage, p.answered) for p in points] == [
+        (0.9, 0.25, 1),
+        (0.8, 0.5, 2),
+        (0.4, 0.75, 3),
+        (0.2, 1.0, 4),
+    ]
     assert [p.precision for p in points] == pytest.approx([1.0, 1.0, 2 / 3, 0.75])
     best = m.threshold_for_precision(points, 0.9)
     assert best is not None and best.threshold == 0.8
@@ -92,7 +99,9 @@ def test_macro_f1_matches_scikit_learn():
     y_true = list("aabbccddab")
     y_pred = list("abbbcdddaa")
     labels = sorted(set(y_true))
-    assert m.macro_f1(y_true, y_pred) == pytest.approx(f1_score(y_true, y_pred, labels=labels, average="macro"))
+    assert m.macro_f1(y_true, y_pred) == pytest.approx(
+        f1_score(y_true, y_pred, labels=labels, average="macro")
+    )
 
 
 def test_accuracy_and_recall_of_positives():
