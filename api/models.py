@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.db import Base, utcnow
 
-ROLES = ("citizen", "agent", "department_editor", "reviewer", "admin", "unit_user", "manager")
+ROLES = ("citizen", "agent", "department_editor", "reviewer", "admin", "unit_user", "manager", "evaluator")
 
 
 class ApiToken(Base):
