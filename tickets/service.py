@@ -760,6 +760,16 @@ def rate(
                actor=actor, role=SYSTEM, now=now)  # fmt: skip
 
 
+def reveal_phone(*, session: Session, ticket_id: int, actor: str) -> str | None:
+    """The caller's full number for the callback; each reveal is written to the audit trail."""
+    ticket = require(session=session, ticket_id=ticket_id)
+    event = TicketEvent(at=utcnow(), actor=actor, action="reveal_phone", from_status=ticket.status,
+                        to_status=ticket.status, note="full caller number shown for a callback")  # fmt: skip
+    _record(session, ticket, event)
+    session.flush()
+    return ticket.caller_phone
+
+
 # ---------------------------------------------------------------- overdue sweep
 
 

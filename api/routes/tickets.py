@@ -138,7 +138,8 @@ def create_ticket(
     """Register a ticket. Retries with the same ``Idempotency-Key`` get the same ticket (200)."""
     if idempotency_key is not None:
         ticket_in = ticket_in.model_copy(update={"idempotency_key": idempotency_key})
-    check_region(session, principal, ticket_in.region_code) if principal.role != "citizen" else None
+    if principal.role != "citizen":  # staff register tickets of their own region; citizens anywhere
+        check_region(session, principal, ticket_in.region_code)
     ticket, token, replayed = service.create_with_token(
         session=session, ticket_in=ticket_in, actor=principal.name
     )
@@ -195,6 +196,17 @@ def read_ticket(
     if principal.role not in STAFF:
         raise PermissionDenied(f"role {principal.role!r} may not read tickets")
     return _read(session, _visible(session, principal, ticket_id), principal, detail=True)
+
+
+@router.get("/tickets/{ticket_id}/caller-phone")
+def caller_phone(
+    ticket_id: int,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require_role("agent", "admin"))],
+) -> dict[str, str | None]:
+    """The caller's full number, for the hotline's callback only; every reveal is audited."""
+    _visible(session, principal, ticket_id)
+    return {"caller_phone": service.reveal_phone(session=session, ticket_id=ticket_id, actor=principal.name)}
 
 
 @router.post("/tickets/{ticket_id}/rate", response_model=TicketPublic)

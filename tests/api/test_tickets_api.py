@@ -274,3 +274,30 @@ def test_unknown_action_is_422_naming_the_actions(client, env, clock):
     t = _create(client, h)["ticket"]
     r = _act(client, h["agent_lanzhou"], t["id"], "teleport", 1)
     assert r.status_code == 422 and "dispatch" in r.json()["actions"]
+
+
+def test_full_caller_number_only_for_the_hotline_and_every_reveal_is_audited(client, env, clock):
+    h, units = env
+    t = _create(client, h)["ticket"]
+    _act(client, h["agent_lanzhou"], t["id"], "dispatch", 1, unit_id=units[LZ_HOUSING].id)
+    assert client.get(f"/tickets/{t['id']}/caller-phone", headers=h["unit_housing"]).status_code == 403
+    assert "13912345678" not in client.get(f"/tickets/{t['id']}", headers=h["unit_housing"]).text
+    r = client.get(f"/tickets/{t['id']}/caller-phone", headers=h["agent_lanzhou"])
+    assert r.json() == {"caller_phone": "13912345678"}
+    events = _get(client, h, t["id"])["events"]
+    assert [e["action"] for e in events][-1] == "reveal_phone" and events[-1]["actor"] == "agent_lanzhou"
+
+
+def test_a_citizen_reports_from_a_mini_program_and_follows_it(client, env, clock):
+    h, _ = env
+    hdr = {**h["citizen"], "Idempotency-Key": "mp-7f3e-0001"}
+    body = {"channel": "mini_program", "content": "楼下烧烤油烟扰民", "region_code": "620503"}
+    first = client.post("/tickets", json=body, headers=hdr)
+    retry = client.post("/tickets", json=body, headers=hdr)
+    assert (first.status_code, retry.status_code) == (201, 200)
+    for token in (first.json()["citizen_token"], retry.json()["citizen_token"]):
+        seen = client.get(
+            f"/tickets/{first.json()['ticket']['id']}", headers={**h["citizen"], "X-Ticket-Token": token}
+        )
+        assert seen.status_code == 200 and seen.json()["status"] == "received"
+    assert client.get("/tickets", headers=h["citizen"]).status_code == 403
