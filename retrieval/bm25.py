@@ -100,11 +100,14 @@ class BM25:
     def add(self, docs: Sequence[Counter[str] | Sequence[str]]) -> list[int]:
         """Append documents with the frozen statistics; returns their document ids.
 
-        Terms the build never saw get the idf of a term found in one document.
+        Terms the build never saw get the idf of a term found in one document (at least 0.1).
         """
         bags = [d if isinstance(d, Counter) else Counter(d) for d in docs]
         start = self.n_docs + sum(m.shape[1] for m in self._extra)
-        unseen_idf = float(okapi_idf(np.array([1.0]), max(self.n_docs, 1), self.epsilon)[0])
+        # a term the build never saw is as rare as can be: idf of a term in one of N+1 documents
+        # (kept positive: in a tiny KB the Okapi formula would make it negative and hide the entry)
+        n = self.n_docs + 1
+        unseen_idf = max(math.log((n - 1 + 0.5) / 1.5), 0.1)
         local: dict[str, int] = {}
         rows, cols, vals = [], [], []
         for j, bag in enumerate(bags):
@@ -199,9 +202,3 @@ def top_positive(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
         nz = nz[part]
     order = np.lexsort((nz, -scores[nz]))
     return [(int(nz[i]), float(scores[nz[i]])) for i in order]
-
-
-def idf_of(n_docs: int, doc_freq: int, epsilon: float, mean_idf: float) -> float:
-    """One term's BM25Okapi idf (for explanations)."""
-    v = math.log((n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
-    return epsilon * mean_idf if v < 0 else v

