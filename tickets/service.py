@@ -309,7 +309,8 @@ def get_all(
             raise InvalidTicketInput(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
         q = q.where(Ticket.status == status)
     if overdue is not None:
-        cond = or_(Ticket.overdue.is_(True), overdue_condition(utcnow()))
+        # coalesce: a NULL deadline must read as "not late", or NOT(...) would drop the row too
+        cond = func.coalesce(or_(Ticket.overdue.is_(True), overdue_condition(utcnow())), False)
         q = q.where(cond if overdue else ~cond)
     if region_codes is not None:
         q = q.where(Ticket.region_code.in_(list(region_codes)))

@@ -6,7 +6,8 @@ Ordinary (non-consultation) tickets:
 Emergency tickets:
     dispatched within 10 minutes; first feedback (the first progress report) within 3 hours of
     dispatch; a progress report within 3 working days; finished within 5 working days.
-Sent-back tickets are re-dispatched within 20 minutes (二次确权). Tickets in joint consultation
+Sent-back tickets, and tickets reopened after a dissatisfied callback, are re-dispatched within
+20 minutes (二次确权). Tickets in joint consultation
 (会商) have no dispatch deadline: the units agree on the owner first.
 Extensions: requested at least 2 working days before the finish deadline, at most 2 per ticket,
 each at most 5 working days; an approved extension moves the finish deadline that many working
