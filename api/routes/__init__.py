@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI
 
-from api.routes import eval, health, ingest, kb, search, tickets
+from api.routes import chat, eval, health, ingest, kb, search, tickets
 
-ROUTERS: list[APIRouter] = [health.router, kb.router, tickets.router, ingest.router, search.router, eval.router]
-STARTUP_HOOKS: list[Callable[[FastAPI], Awaitable[None]]] = [tickets.start_sweeper, search.load_search_engine]
+ROUTERS: list[APIRouter] = [health.router, kb.router, tickets.router, ingest.router, search.router, chat.router, eval.router]
+STARTUP_HOOKS: list[Callable[[FastAPI], Awaitable[None]]] = [tickets.start_sweeper, search.load_search_engine, chat.load_assistant]

@@ -1,0 +1,567 @@
+"""Calibrated confidence that the top retrieval hit answers the question.
+
+The confidence is a logistic model over retrieval features (fused score, margins to the runner-up,
+agreement of the sparse and dense retrievers, which question variant matched, region specificity,
+lexical overlap of query and matched question). Its parameters live in a versioned JSON artefact
+(``assistant/data/calibration.json``, one model per retrieval mode: the BM25-only mode that the
+engine falls back to has features of its own) written by ``lianxin calibrate``; the fitting
+section below says how. Plain numpy at run time: no scikit-learn pickle to load.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+ARTEFACT = Path(__file__).parent / "data" / "calibration.json"
+FORMAT_VERSION = 1
+
+FEATURES = (
+    "score",
+    "score_ratio",
+    "cosine",
+    "cosine_margin",
+    "bm25_log",
+    "bm25_ratio",
+    "both_top",
+    "rank_sum",
+    "matched_main",
+    "region_exact",
+    "region_none",
+    "cover_matched",
+    "cover_query",
+    "query_len_log",
+    "aspect_match",
+)
+# With an embedder, the top hits are checked by meaning: cosine of the question with the top hit's
+# matched question, and its lead over the runner-up's. Without one, a lexical model is used.
+VERIFY_FEATURES = ("verify_cos", "verify_margin")
+
+
+class HitLike(Protocol):
+    entry_id: int
+    question: str
+    matched_question: str
+    score: float
+    region_code: str | None
+    kind: str
+    bm25: float | None
+    cosine: float | None
+    rank_bm25: int | None
+    rank_dense: int | None
+
+
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def _bigrams(text: str) -> set[str]:
+    t = _PUNCT.sub("", text)
+    return {t[i : i + 2] for i in range(len(t) - 1)} or ({t} if t else set())
+
+
+def _runner_up(hits: Sequence[HitLike]) -> HitLike | None:
+    """The best hit about another question: a province and a city copy of one question are one
+    candidate, not a tie that should lower confidence."""
+    top = hits[0]
+    for h in hits[1:]:
+        if h.question != top.question:
+            return h
+    return None
+
+
+def features(
+    query: str,
+    hits: Sequence[HitLike],
+    region: str | None,
+    aspect_match: float = 0.5,
+    verify: tuple[float, float] | None = None,
+) -> dict[str, float]:
+    """The calibration features of a ranked hit list (empty list: all zeros).
+
+    ``aspect_match`` comes from ``assistant.aspects.steer``: does the top entry answer the aspect asked.
+    """
+    if not hits:
+        return dict.fromkeys((*FEATURES, *VERIFY_FEATURES), 0.0)
+    top, second = hits[0], _runner_up(hits)
+    cos1 = top.cosine or 0.0
+    cos2 = (second.cosine or 0.0) if second else 0.0
+    bm1 = max(top.bm25 or 0.0, 0.0)
+    bm2 = max((second.bm25 or 0.0) if second else 0.0, 0.0)
+    q, mq = _bigrams(query), _bigrams(top.matched_question)
+    common = len(q & mq)
+    return {
+        "score": top.score,
+        "score_ratio": (second.score / top.score) if second and top.score > 0 else 0.0,
+        "cosine": cos1,
+        "cosine_margin": cos1 - cos2,
+        "bm25_log": math.log1p(bm1),
+        "bm25_ratio": (bm2 / bm1) if bm1 > 0 else 1.0,
+        "both_top": float(top.rank_bm25 == 1 and top.rank_dense == 1),
+        "rank_sum": float(min(top.rank_bm25 or 50, 50) + min(top.rank_dense or 50, 50)),
+        "matched_main": float(top.matched_question == top.question),
+        "region_exact": float(region is not None and top.region_code == region),
+        "region_none": float(top.region_code is None),
+        "cover_matched": common / len(mq) if mq else 0.0,
+        "cover_query": common / len(q) if q else 0.0,
+        "query_len_log": math.log1p(len(_PUNCT.sub("", query))),
+        "aspect_match": aspect_match,
+        "verify_cos": verify[0] if verify else 0.0,
+        "verify_margin": verify[1] if verify else 0.0,
+    }
+
+
+def verify(embedder: Any, query: str, hits: Sequence[HitLike]) -> tuple[float, float] | None:
+    """(cos(question, top hit), lead over the runner-up) by the embedder; None if it fails."""
+    from retrieval.errors import EmbedderError
+
+    if embedder is None or not hits:
+        return None
+    second = _runner_up(hits)
+    texts = [hits[0].matched_question] + ([second.matched_question] if second else [])
+    try:
+        q = embedder.embed_queries([query])[0]
+        p = embedder.embed_passages(texts)
+    except EmbedderError:
+        return None
+    cos = [float(q @ row) for row in p]
+    return cos[0], cos[0] - (cos[1] if len(cos) > 1 else 0.0)
+
+
+@dataclass
+class Calibrator:
+    """p(top hit is a correct answer | features), with the thresholds chosen when it was fitted."""
+
+    coef: list[float]
+    intercept: float
+    mean: list[float]
+    scale: list[float]
+    answer_threshold: float = 0.9
+    clarify_threshold: float = 0.5
+    features: tuple[str, ...] = FEATURES
+    version: str = "untrained"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.features)
+        if not (len(self.coef) == len(self.mean) == len(self.scale) == n):
+            raise ValueError(f"calibration artefact has {len(self.coef)} weights for {n} features: refit it")
+        if not 0 < self.clarify_threshold <= self.answer_threshold < 1:
+            raise ValueError("calibration thresholds must satisfy 0 < clarify <= answer < 1")
+
+    def probability(self, feats: dict[str, float]) -> float:
+        if feats.get("cover_query", 0.0) == 0.0:
+            return 0.0  # not one character pair in common: whatever matched, it is not this question
+        z = self.intercept
+        for name, w, mu, sd in zip(self.features, self.coef, self.mean, self.scale, strict=True):
+            z += w * (feats.get(name, 0.0) - mu) / (sd or 1.0)
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "features": list(self.features),
+            "coef": self.coef,
+            "intercept": self.intercept,
+            "mean": self.mean,
+            "scale": self.scale,
+            "answer_threshold": self.answer_threshold,
+            "clarify_threshold": self.clarify_threshold,
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Calibrator:
+        return cls(
+            coef=list(data["coef"]),
+            intercept=float(data["intercept"]),
+            mean=list(data["mean"]),
+            scale=list(data["scale"]),
+            answer_threshold=float(data["answer_threshold"]),
+            clarify_threshold=float(data["clarify_threshold"]),
+            features=tuple(data["features"]),
+            version=str(data["version"]),
+            meta=dict(data.get("meta", {})),
+        )
+
+
+def save_all(calibrators: dict[str, Calibrator], path: Path = ARTEFACT) -> None:
+    """Write one artefact holding a calibrator per retrieval mode ("hybrid", "bm25")."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "format_version": FORMAT_VERSION,
+        "modes": {m: c.to_json() for m, c in sorted(calibrators.items())},
+    }
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def load_all(path: Path = ARTEFACT) -> dict[str, Calibrator]:
+    """Calibrators by retrieval mode; a mode the artefact lacks is absent (never guessed)."""
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("format_version") != FORMAT_VERSION:
+        raise ValueError(
+            f"{path} has calibration format {data.get('format_version')}, expected {FORMAT_VERSION}: "
+            "refit with `lianxin calibrate`"
+        )
+    return {mode: Calibrator.from_json(d) for mode, d in data["modes"].items()}
+
+
+_cached: dict[str, Calibrator] | None = None
+
+
+def default_calibrators() -> dict[str, Calibrator]:
+    """The shipped artefact (loaded once)."""
+    global _cached
+    if _cached is None:
+        _cached = load_all()
+    return _cached
+
+
+# ---------------------------------------------------------------- fitting
+#
+# Training examples come from three places, so the model does not learn the dev lines by heart:
+# 1. the dev questions (kb_queries: label 1 when the top hit is an expected entry; out_of_kb that
+#    pass the safety screen: label 0), weighted up because they are real citizen phrasing;
+# 2. synthetic spoken queries made from sampled KB questions (fillers, no punctuation, homophones):
+#    label 1 when the top hit is the entry or one with the same answer;
+# 3. the same synthetic queries with the right entry left out of the hit list: what an in-domain
+#    question the KB cannot answer looks like (label 0).
+# Thresholds are chosen on out-of-fold predictions for the dev questions.
+
+_FILLERS = ("嗯", "那个", "就是", "请问一下", "我想问一下", "喂你好", "呃那个", "麻烦问下")
+_HOMOPHONES = {
+    "的": "地",
+    "在": "再",
+    "哪": "那",
+    "里": "理",
+    "办": "半",
+    "证": "正",
+    "续": "序",
+    "费": "废",
+    "社": "设",
+    "保": "宝",
+    "需": "须",
+    "材": "才",
+    "料": "了",
+    "期": "其",
+    "以": "已",
+    "申": "身",
+}
+
+
+def spoken(text: str, rng: Any) -> str:
+    """A question as speech recognition might deliver it: no punctuation, a filler, a homophone or two."""
+    t = _PUNCT.sub("", text)
+    if rng.random() < 0.7:
+        t = rng.choice(_FILLERS) + t
+    chars = list(t)
+    for i, ch in enumerate(chars):
+        if ch in _HOMOPHONES and rng.random() < 0.15:
+            chars[i] = _HOMOPHONES[ch]
+    if rng.random() < 0.3:
+        chars.append(rng.choice(("啊", "呢", "吗", "哈")))
+    return "".join(chars)
+
+
+@dataclass
+class Example:
+    feats: dict[str, float]
+    label: int
+    group: str  # "dev-in", "dev-out", "syn-pos", "syn-neg"
+    item: str = ""
+
+
+def _expected_keys(item: dict[str, Any]) -> set[str]:
+    keys = set()
+    for e in item.get("expect", []):
+        key = f"{e['source']}:{e['key']}"
+        keys.add(f"{key}:{e['aspect']}" if e.get("aspect") else key)
+    return keys
+
+
+def search_features(
+    *,
+    engine: Any,
+    session: Any,
+    query: str,
+    region: str | None,
+    mode: str = "hybrid",
+    top_k: int = 10,
+    embedder: Any = None,
+) -> tuple[list[Any], dict[str, float], Any]:
+    """Search, steer the top hit to the asked aspect, and compute the features: the one path that
+    both fitting and answering use, so the model sees at run time what it was fitted on."""
+    from assistant.aspects import steer
+
+    result = engine.search(query[:500], top_k=top_k, region=region, mode=mode)
+    hits, aspect_match = steer(session=session, question=query, hits=result.hits)
+    return hits, features(query, hits, region, aspect_match, verify(embedder, query, hits)), result
+
+
+def model_key(mode: str, verified: bool) -> str:
+    """Artefact key of the model for a retrieval mode, with or without embedder verification."""
+    return mode if verified else f"{mode}-lexical"
+
+
+def dev_examples(
+    *, engine: Any, session: Any, eval_dir: Path, mode: str = "hybrid", embedder: Any = None
+) -> tuple[list[Example], dict[str, int]]:
+    """Features of the dev questions that reach retrieval; counts of those the safety screen stops."""
+    from assistant.safety import screen
+
+    out: list[Example] = []
+    screened = {"in_kb": 0, "out_of_kb": 0}
+    for name, group in (("kb_queries.jsonl", "dev-in"), ("out_of_kb.jsonl", "dev-out")):
+        for line in (eval_dir / name).read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            s = screen(item["query"])
+            if s.kind != "ok":
+                screened["in_kb" if group == "dev-in" else "out_of_kb"] += 1
+                continue
+            region = item.get("region")
+            hits, feats, _ = search_features(
+                engine=engine, session=session, query=s.text, region=region, mode=mode, embedder=embedder
+            )
+            expected = _expected_keys(item)
+            label = int(bool(hits) and hits[0].external_key in expected)
+            out.append(Example(feats, label, group, item["id"]))
+    return out, screened
+
+
+def synthetic_examples(
+    *, engine: Any, session: Any, n: int, seed: int, mode: str = "hybrid", embedder: Any = None
+) -> list[Example]:
+    """Spoken variants of sampled KB questions, answerable (as is) and unanswerable (entry left out)."""
+    import random
+
+    from sqlalchemy import select
+
+    from kb.models import Entry
+
+    rng = random.Random(seed)
+    rows = session.execute(
+        select(Entry.id, Entry.question, Entry.similar_questions, Entry.answer, Entry.region_code)
+        .where(Entry.status == "published", Entry.kind == "qa")
+        .order_by(Entry.id)
+    ).all()
+    sample = rng.sample(rows, min(n, len(rows)))
+    answers: dict[int, str] = {}
+    out: list[Example] = []
+    for eid, question, similar, answer, region_code in sample:
+        source = rng.choice([question, *(similar or [])])
+        query = spoken(source, rng)
+        region = region_code if region_code and rng.random() < 0.5 else None
+        hits, feats, _ = search_features(
+            engine=engine, session=session, query=query, region=region, mode=mode, top_k=12, embedder=embedder
+        )
+        if not hits:
+            continue
+        missing = [h.entry_id for h in hits if h.entry_id not in answers]
+        if missing:
+            answers.update(
+                session.execute(select(Entry.id, Entry.answer).where(Entry.id.in_(missing))).tuples().all()
+            )
+
+        def same(h: Any, question: str = question, answer: str = answer, eid: int = eid) -> bool:
+            return h.entry_id == eid or h.question == question or answers.get(h.entry_id) == answer
+
+        out.append(Example(feats, int(same(hits[0])), "syn-pos", str(eid)))
+        rest = [h for h in hits if not same(h)]
+        if rest:
+            # the right entry is gone: what is left is what an unanswerable question retrieves
+            steered, aspect_match = _steer(session, query, rest[:10])
+            check = verify(embedder, query, steered)
+            out.append(Example(features(query, steered, region, aspect_match, check), 0, "syn-neg", str(eid)))
+    return out
+
+
+def _steer(session: Any, query: str, hits: list[Any]) -> tuple[list[Any], float]:
+    from assistant.aspects import steer
+
+    return steer(session=session, question=query, hits=hits)
+
+
+def _matrix(examples: Sequence[Example], names: Sequence[str]) -> Any:
+    import numpy as np
+
+    return np.array([[ex.feats[f] for f in names] for ex in examples], dtype=float)
+
+
+def _train(examples: Sequence[Example], dev_weight: float, c: float, names: tuple[str, ...]) -> Calibrator:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x = _matrix(examples, names)
+    y = np.array([ex.label for ex in examples])
+    w = np.array([dev_weight if ex.group.startswith("dev") else 1.0 for ex in examples])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit((x - mean) / scale, y, sample_weight=w)
+    return Calibrator(
+        coef=[float(v) for v in model.coef_[0]],
+        intercept=float(model.intercept_[0]),
+        mean=[float(v) for v in mean],
+        scale=[float(v) for v in scale],
+        features=names,
+    )
+
+
+def outcome(
+    probs: Sequence[float],
+    examples: Sequence[Example],
+    t: float,
+    screened: dict[str, int],
+    n_in: int,
+    n_out: int,
+) -> dict[str, float]:
+    """Dev-set goals at threshold ``t`` (questions stopped by the screen count as escalated)."""
+    correct = sum(
+        1 for p, ex in zip(probs, examples, strict=True) if p >= t and ex.group == "dev-in" and ex.label
+    )
+    wrong = sum(1 for p, ex in zip(probs, examples, strict=True) if p >= t and not ex.label)
+    out_answered = sum(1 for p, ex in zip(probs, examples, strict=True) if p >= t and ex.group == "dev-out")
+    return {
+        "threshold": round(t, 3),
+        "direct_accuracy": correct / n_in,
+        "wrong_rate": wrong / (n_in + n_out),
+        "out_of_kb_escalated": 1 - out_answered / n_out,
+        "correct": correct,
+        "wrong": wrong,
+    }
+
+
+def fit(
+    *,
+    engine: Any,
+    session: Any,
+    eval_dir: Path,
+    mode: str = "hybrid",
+    embedder: Any = None,
+    synthetic: int = 1500,
+    seed: int = 12345,
+    c: float = 1.0,
+    dev_weight: float = 3.0,
+    folds: int = 5,
+    max_wrong_rate: float = 0.005,
+    min_out_escalated: float = 0.98,
+) -> tuple[dict[str, Calibrator], dict[str, Any]]:
+    """Fit the lexical model (and, with an embedder, the verified one) for ``mode`` and choose their
+    thresholds; returns them by artefact key and a report of out-of-fold dev metrics."""
+
+    def count(name: str) -> int:
+        return sum(1 for line in (eval_dir / name).read_text(encoding="utf-8").splitlines() if line.strip())
+
+    n_in, n_out = count("kb_queries.jsonl"), count("out_of_kb.jsonl")
+    dev, screened = dev_examples(
+        engine=engine, session=session, eval_dir=eval_dir, mode=mode, embedder=embedder
+    )
+    syn = synthetic_examples(
+        engine=engine, session=session, n=synthetic, seed=seed, mode=mode, embedder=embedder
+    )
+    variants = [(model_key(mode, False), FEATURES)]
+    if embedder is not None:
+        variants.append((model_key(mode, True), (*FEATURES, *VERIFY_FEATURES)))
+    models: dict[str, Calibrator] = {}
+    report: dict[str, Any] = {
+        "examples": {
+            "dev": len(dev),
+            "synthetic_pos": sum(1 for ex in syn if ex.group == "syn-pos"),
+            "synthetic_neg": sum(1 for ex in syn if ex.group == "syn-neg"),
+        },
+        "dev_top1_correct": sum(ex.label for ex in dev if ex.group == "dev-in"),
+        "screened_before_retrieval": screened,
+        "params": {
+            "mode": mode,
+            "synthetic": synthetic,
+            "seed": seed,
+            "C": c,
+            "dev_weight": dev_weight,
+            "folds": folds,
+            "max_wrong_rate": max_wrong_rate,
+            "min_out_escalated": min_out_escalated,
+        },
+    }
+    for key, names in variants:
+        model, chosen = _fit_one(
+            dev,
+            syn,
+            names,
+            seed=seed,
+            c=c,
+            dev_weight=dev_weight,
+            folds=folds,
+            max_wrong_rate=max_wrong_rate,
+            min_out_escalated=min_out_escalated,
+            screened=screened,
+            n_in=n_in,
+            n_out=n_out,
+        )
+        syn_neg = [ex for ex in syn if ex.group == "syn-neg"]
+        report[key] = {
+            "chosen_out_of_fold": chosen,
+            "clarify_threshold": model.clarify_threshold,
+            "synthetic_unanswerable_answered": sum(
+                1 for ex in syn_neg if model.probability(ex.feats) >= model.answer_threshold
+            )
+            / max(len(syn_neg), 1),
+        }
+        model.meta = {**report["params"], **report[key], "examples": report["examples"]}
+        models[key] = model
+    return models, report
+
+
+def _fit_one(
+    dev: list[Example],
+    syn: list[Example],
+    names: tuple[str, ...],
+    *,
+    seed: int,
+    c: float,
+    dev_weight: float,
+    folds: int,
+    max_wrong_rate: float,
+    min_out_escalated: float,
+    screened: dict[str, int],
+    n_in: int,
+    n_out: int,
+) -> tuple[Calibrator, dict[str, Any]]:
+    import random
+
+    # out-of-fold probabilities for every dev question: its own line never trains the model that scores it
+    order = list(range(len(dev)))
+    random.Random(seed).shuffle(order)
+    oof = [0.0] * len(dev)
+    for k in range(folds):
+        test_idx = set(order[k::folds])
+        model = _train([*syn, *(dev[i] for i in order if i not in test_idx)], dev_weight, c, names)
+        for i in test_idx:
+            oof[i] = model.probability(dev[i].feats)
+    grid = [i / 200 for i in range(20, 200)]
+    table = [outcome(oof, dev, t, screened, n_in, n_out) for t in grid]
+    ok = [
+        r
+        for r in table
+        if r["wrong_rate"] <= max_wrong_rate and r["out_of_kb_escalated"] >= min_out_escalated
+    ]
+    chosen = max(ok, key=lambda r: (r["direct_accuracy"], r["threshold"])) if ok else table[-1]
+    # clarify below the answer threshold, but never for what looks unanswerable: the lowest
+    # threshold at which out-of-KB questions still escalate at the target rate
+    out_probs = [p for p, ex in zip(oof, dev, strict=True) if ex.group == "dev-out"]
+    clarify_ok = [
+        t
+        for t in grid
+        if t <= chosen["threshold"] and sum(1 for p in out_probs if p >= t) / n_out <= 1 - min_out_escalated
+    ]
+    final = _train([*syn, *dev], dev_weight, c, names)
+    final.answer_threshold = chosen["threshold"]
+    final.clarify_threshold = min(clarify_ok) if clarify_ok else chosen["threshold"]
+    return final, chosen

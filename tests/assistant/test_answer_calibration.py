@@ -1,0 +1,128 @@
+"""The confidence model: features, the artefact's format, the aspect steering."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.aspects import asked_aspect
+from assistant.calibration import FEATURES, Calibrator, features, load_all, save_all, spoken
+from retrieval import Hit
+
+
+def hit(
+    eid: int,
+    question: str,
+    score: float,
+    *,
+    matched: str | None = None,
+    region: str | None = None,
+    bm25: float = 10.0,
+    rank: int = 1,
+) -> Hit:
+    return Hit(
+        entry_id=eid,
+        external_key=f"k:{eid}",
+        source_code="s",
+        question=question,
+        matched_question=matched or question,
+        score=score,
+        tier="province",
+        region_code=region,
+        kind="qa",
+        bm25=bm25,
+        rank_bm25=rank,
+    )
+
+
+def test_features_reward_overlap_and_margin() -> None:
+    close = [hit(1, "护照在哪里办理", 10), hit(2, "签证在哪里办理", 9.5, rank=2)]
+    clear = [hit(1, "护照在哪里办理", 10), hit(2, "社保卡怎么补办", 2, rank=2)]
+    f_close, f_clear = features("护照在哪里办理", close, None), features("护照在哪里办理", clear, None)
+    assert f_close["score_ratio"] > f_clear["score_ratio"]
+    assert f_clear["cover_matched"] == 1.0 and f_clear["cover_query"] == 1.0
+    assert f_clear["matched_main"] == 1.0 and f_clear["region_none"] == 1.0
+
+
+def test_same_question_from_two_tiers_is_not_a_rival() -> None:
+    hits = [
+        hit(1, "公积金怎么提取", 10, region="620100"),
+        hit(2, "公积金怎么提取", 9.9, region="620000", rank=2),
+    ]
+    assert features("公积金怎么提取", hits, "620100")["score_ratio"] == 0.0
+    assert features("公积金怎么提取", hits, "620100")["region_exact"] == 1.0
+
+
+def test_no_common_character_pair_is_never_confident() -> None:
+    cal = Calibrator(
+        coef=[5.0] * len(FEATURES), intercept=10, mean=[0.0] * len(FEATURES), scale=[1.0] * len(FEATURES)
+    )
+    f = features("今天天气", [hit(1, "兰州什么时候开始供暖", 5)], None)
+    assert f["cover_query"] == 0.0 and cal.probability(f) == 0.0
+
+
+def test_artefact_round_trip_and_format_check(tmp_path: Path) -> None:
+    n = len(FEATURES)
+    cal = Calibrator(
+        coef=[0.5] * n,
+        intercept=-1.0,
+        mean=[0.0] * n,
+        scale=[1.0] * n,
+        answer_threshold=0.8,
+        clarify_threshold=0.6,
+        version="test",
+    )
+    path = tmp_path / "cal.json"
+    save_all({"bm25-lexical": cal}, path)
+    back = load_all(path)["bm25-lexical"]
+    f = features("护照在哪里办理", [hit(1, "护照在哪里办理", 10)], None)
+    assert back.probability(f) == pytest.approx(cal.probability(f))
+    data = json.loads(path.read_text())
+    data["format_version"] = 99
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="refit"):
+        load_all(path)
+    with pytest.raises(ValueError, match="weights"):
+        Calibrator(coef=[1.0], intercept=0, mean=[0.0], scale=[1.0])
+    with pytest.raises(ValueError, match="thresholds"):
+        Calibrator(
+            coef=[0.5] * n,
+            intercept=0,
+            mean=[0.0] * n,
+            scale=[1.0] * n,
+            answer_threshold=0.5,
+            clarify_threshold=0.7,
+        )
+
+
+def test_missing_artefact_means_no_model_not_a_guess(tmp_path: Path) -> None:
+    assert load_all(tmp_path / "absent.json") == {}
+
+
+def test_spoken_variants_drop_punctuation() -> None:
+    import random
+
+    rng = random.Random(1)
+    out = {spoken("护照在哪里办理？", rng) for _ in range(20)}
+    assert all("？" not in q for q in out) and len(out) > 3
+
+
+@pytest.mark.parametrize(
+    ("question", "aspect"),
+    [
+        ("律师执业变更找谁审核", "department"),
+        ("对办理不满意投诉电话多少", "complain_phone"),
+        ("咨询电话是多少", "consult_phone"),
+        ("网上能办吗", "online"),
+        ("演出信息去哪看", "online"),
+        ("材料交到市司法局以后审批要几个工作日", "time_limit"),
+        ("去哪交材料", "location"),
+        ("要带哪些东西", "materials"),
+        ("需要什么条件", "criteria"),
+        ("养老保险", None),
+    ],
+)
+def test_asked_aspect(question: str, aspect: str | None) -> None:
+    assert asked_aspect(question) == aspect
