@@ -301,3 +301,28 @@ def test_a_citizen_reports_from_a_mini_program_and_follows_it(client, env, clock
         )
         assert seen.status_code == 200 and seen.json()["status"] == "received"
     assert client.get("/tickets", headers=h["citizen"]).status_code == 403
+
+
+def test_units_listing_and_admin_creation(client, env):
+    h, _ = env
+    lz = client.get("/tickets/units?region=620100", headers=h["agent_lanzhou"]).json()
+    assert len(lz) == 22 and {u["department"] for u in lz} >= {"市住房和城乡建设局", "供电公司"}
+    new = {"name": "城关区住建局", "department": "市住房和城乡建设局", "region_code": "620102"}
+    assert client.post("/tickets/units", json=new, headers=h["agent_lanzhou"]).status_code == 403
+    r = client.post("/tickets/units", json=new, headers=h["admin"])
+    assert r.status_code == 201 and r.json()["region_code"] == "620102"
+    bad = client.post(
+        "/tickets/units", json={**new, "name": "x", "region_code": "999999"}, headers=h["admin"]
+    )
+    assert bad.status_code == 422 and "unknown region" in bad.json()["detail"]
+
+
+def test_bad_creation_input_is_422_with_the_reason(client, env):
+    h, _ = env
+    r = client.post("/tickets", json={**NEW, "region_code": "999999"}, headers=h["admin"])
+    assert r.status_code == 422 and "unknown region code" in r.json()["detail"]
+    r = client.post("/tickets", json={**NEW, "caller_phone": "call me maybe"}, headers=h["admin"])
+    assert r.status_code == 422 and "phone" in r.text
+    r = client.post("/tickets", json={**NEW, "channel": "fax"}, headers=h["admin"])
+    assert r.status_code == 422
+    assert client.get("/tickets", headers=h["admin"]).json()["total"] == 0
