@@ -447,10 +447,11 @@ def check_access(ticket: Ticket, *, role: str, unit_id: int | None, action: str 
     lead = ticket.lead_unit_id is not None and ticket.lead_unit_id == unit_id
     assists = any(u.id == unit_id for u in ticket.assisting_units)
     ok = lead if action in LEAD_ONLY else lead or assists
-    if not ok or unit_id is None:
+    if not ok:
+        who = "led by" if action in LEAD_ONLY else "assigned to"
         raise NotYourTicket(
-            f"ticket {ticket.id} is not assigned to your unit{'' if action not in LEAD_ONLY else ' as lead unit'}: "
-            "only its lead unit may do this; ask the hotline to re-dispatch it if it is yours",
+            f"ticket {ticket.id} is not {who} your unit: you can act only on your unit's tickets; "
+            "ask the hotline to re-dispatch it if it is yours",
             extra={"ticket_id": ticket.id},
         )
 
@@ -498,10 +499,9 @@ def act(
     before = ticket.status
     with session.no_autoflush:  # one UPDATE per transition: the version moves by exactly one
         apply()
+        # every transition bumps the version, even one that only adds a row (an extension request)
         ticket.updated_at = now
-        flag_modified(
-            ticket, "updated_at"
-        )  # every transition bumps the version, even one that only adds a row
+        flag_modified(ticket, "updated_at")
         if rule.target is not None:
             ticket.status = rule.target
         _record(
@@ -515,7 +515,7 @@ def act(
                 to_status=ticket.status,
                 note=mask_text(data.note or data.reason or ""),
                 unit_id=unit_id,
-                data=_event_data(action, data),
+                data=_event_data(data),
             ),
         )
     _flush(session, ticket)
@@ -542,7 +542,7 @@ def _flush(session: Session, ticket: Ticket) -> None:
         ) from exc
 
 
-def _event_data(action: str, data: ActionIn) -> dict[str, Any]:
+def _event_data(data: ActionIn) -> dict[str, Any]:
     keep = (
         "unit_id",
         "department",

@@ -133,7 +133,7 @@ def test_signing_another_units_ticket_is_403_and_the_ticket_is_unchanged(client,
     _act(client, h["agent_lanzhou"], t["id"], "dispatch", 1, unit_id=units[LZ_HOUSING].id)
     before = _stored(client, h, t["id"])
     r = _act(client, h["unit_water"], t["id"], "sign", 2)
-    assert r.status_code == 403 and "not assigned to your unit" in r.json()["detail"]
+    assert r.status_code == 403 and "not led by your unit" in r.json()["detail"]
     assert _stored(client, h, t["id"]) == before
     assert client.get(f"/tickets/{t['id']}", headers=h["unit_water"]).status_code == 403
     ok = _act(client, h["unit_housing"], t["id"], "sign", 2)

@@ -279,7 +279,7 @@ def test_rule_reply_after_an_approved_extension_is_on_time(session, units, clock
 def test_rule_unit_user_cannot_sign_another_units_ticket_and_ticket_is_unchanged(session, units, clock):
     t = dispatched(session, units[HOUSING_LZ])
     before = snapshot(session, t)
-    with pytest.raises(NotYourTicket, match="not assigned to your unit"):
+    with pytest.raises(NotYourTicket, match="not led by your unit"):
         step(session, t, "sign", role="unit_user", as_unit=units[WATER_LZ].id)
     assert snapshot(session, t) == before
 
