@@ -614,6 +614,9 @@ def _prepare(
             t.reply = text
             t.replied_at = now
             t.replied_on_time = t.finish_due is None or now <= t.finish_due
+            for x in t.extensions:  # a reply makes a pending request moot; a reopened round starts clean
+                if x.status == "pending":
+                    x.status, x.decided_at, x.decided_by = "withdrawn", now, actor
 
         return do_reply
     if action == "request_extension":

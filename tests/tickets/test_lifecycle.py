@@ -485,3 +485,12 @@ def test_rule_sla_constants_are_the_issues_numbers():
     assert timedelta(hours=3) == sla.SIGN_WITHIN and timedelta(hours=3) == sla.FEEDBACK_WITHIN
     assert (sla.PROGRESS_WORKING_DAYS, sla.FINISH_WORKING_DAYS) == (3, 5)
     assert (sla.EXTENSION_NOTICE_WORKING_DAYS, sla.MAX_EXTENSIONS, sla.MAX_EXTENSION_DAYS) == (2, 2, 5)
+
+
+def test_rule_a_reply_withdraws_a_pending_extension(session, units, clock):
+    t = in_progress(session, units[HOUSING_LZ])
+    t = step(session, t, "request_extension", role="unit_user", days=2, reason="等待检测")
+    t = step(session, t, "reply", role="unit_user", reply="提前办结")
+    assert [x.status for x in t.extensions] == ["withdrawn"]
+    with pytest.raises(TransitionNotAllowed):
+        step(session, t, "approve_extension", role="manager")
