@@ -377,10 +377,23 @@ def synthetic_examples(
         rest = [h for h in hits if not same(h)]
         if rest:
             # the right entry is gone: what is left is what an unanswerable question retrieves
-            steered, aspect_match = _steer(session, query, rest[:10])
+            steered, aspect_match = _steer(session, query, _reranked(rest[:10]))
             check = verify(embedder, query, steered)
             out.append(Example(features(query, steered, region, aspect_match, check), 0, "syn-neg", str(eid)))
     return out
+
+
+def _reranked(hits: list[Any]) -> list[Any]:
+    """Hits renumbered as if the removed entry had never been indexed: otherwise a runner-up's
+    rank 2 would tell the model "this is a synthetic negative", a cue that never occurs live."""
+    from dataclasses import replace
+
+    def order(key: str) -> dict[int, int]:
+        scored = [(getattr(h, key), i) for i, h in enumerate(hits) if getattr(h, key) is not None]
+        return {i: r for r, (_, i) in enumerate(sorted(scored, key=lambda t: -t[0]), start=1)}
+
+    bm, dn = order("bm25"), order("cosine")
+    return [replace(h, rank_bm25=bm.get(i), rank_dense=dn.get(i)) for i, h in enumerate(hits)]
 
 
 def _steer(session: Any, query: str, hits: list[Any]) -> tuple[list[Any], float]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from assistant.errors import DraftNotFound, LLMUnavailable
 from assistant.safety import mask
+from kb import service as kb_service
 
 if TYPE_CHECKING:
     from assistant.llm import LLMClient
@@ -118,7 +119,10 @@ def draft_ticket(
         "reason": reason,
     }
     if classifier is not None:
-        c = classifier.classify(text)
+        region_row = (
+            kb_service.get_region(session=session, code=region) if session is not None and region else None
+        )
+        c = classifier.classify(text, region_name=region_row.name if region_row else None)
         draft["category"] = "/".join(x for x in (c.category_l1, c.category_l2, c.category_l3) if x) or None
         draft["department"] = c.department
         draft["urgent"] = urgent or bool(c.urgent)

@@ -88,6 +88,12 @@ _INFO_REQUEST = re.compile(
 _ADMIN_REQUEST = re.compile(r"复核|认定|审批|许可|政策|公证|奖励|条件|材料|期限|措施|救助|评价|申请")
 
 
+def _is_junk_char(ch: str) -> bool:
+    """Letters that turn up when bytes are decoded as text (Latin-1 supplement, replacement, private use)."""
+    o = ord(ch)
+    return 0x80 <= o <= 0xFF or o == 0xFFFD or 0xE000 <= o <= 0xF8FF
+
+
 @dataclass(frozen=True)
 class Screen:
     kind: Kind
@@ -102,7 +108,7 @@ def screen(raw: str | bytes | None) -> Screen:
     text = normalise(raw or "")
     if not text:
         return Screen("empty", "", "empty message")
-    meaningful = sum(1 for ch in text if ch.isalnum() and ch != "\ufffd")
+    meaningful = sum(1 for ch in text if ch.isalnum() and not _is_junk_char(ch))
     if meaningful < max(1, len(text) // 2):
         return Screen("junk", text[:200], "no readable text")
     truncated = len(text) > MAX_MESSAGE_CHARS

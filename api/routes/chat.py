@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -46,12 +47,26 @@ def _engine(request: Request) -> Any:
 
 
 async def load_assistant(app: FastAPI) -> None:
-    """Startup hook: the optional LLM client (the search engine comes from the search routes' hook)."""
+    """Startup hook: the optional LLM client and the ticket classifier for drafts (the search
+    engine comes from the search routes' hook)."""
     from assistant.llm import LLMClient
 
     app.state.llm = LLMClient.from_settings(app.state.settings.llm)
     if app.state.llm is not None:
         app.state.closers.append(app.state.llm.close)
+    if getattr(app.state, "classifier", None) is None:
+        app.state.classifier = await asyncio.to_thread(_load_classifier, app.state.settings)
+
+
+def _load_classifier(settings: Any) -> Any:
+    from pathlib import Path
+
+    from assistant.classify import load_classifier
+
+    shared = Path(settings.shared_data)
+    return load_classifier(
+        shared_data=shared if shared.is_dir() else None, cache_dir=Path(settings.data_dir) / "classifier"
+    )
 
 
 @router.post("")
