@@ -38,6 +38,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 class TestDatabase:
     """A database of its own: a SQLite file or a PostgreSQL schema, migrated to head."""
 
+    __test__ = False  # a helper, not a test class, even when a test module imports it
+
     def __init__(self, tmp: Path):
         if PG_URL:
             self.schema = f"lx_{os.getpid()}_{uuid.uuid4().hex[:8]}"
