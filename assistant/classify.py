@@ -22,6 +22,7 @@ import csv
 import hashlib
 import json
 import logging
+import math
 import pickle
 import re
 import time
@@ -35,7 +36,7 @@ from assistant.urgency import urgency as detect_urgency
 
 log = logging.getLogger(__name__)
 
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
 KEYWORDS_PATH = Path(__file__).parent / "data" / "category_keywords.json"
 GOV = Path("gov_messages") / "csv"
 TAXONOMY_FILE = GOV / "附件1_label_taxonomy.csv"
@@ -50,6 +51,7 @@ DEFAULT_THRESHOLD = 0.6
 # Weight of the keyword lexicon's L1 distribution against the model's probabilities. Chosen by
 # reading the dev tickets' errors, never by scoring the gold 495.
 LEXICON_WEIGHT = 0.35
+OUTSIDE_WEIGHT = 0.7
 
 
 @dataclass
@@ -165,6 +167,7 @@ class TrainingData:
     texts: list[str]
     labels: list[str]
     dropped_as_gold: int = 0
+    raw: list[tuple[str, str]] = field(default_factory=list)  # (subject, body) for the lexicon
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -188,7 +191,7 @@ def load_training_data(shared_data: Path, *, limit: int | None = None) -> Traini
         for r in _rows(gold_path):
             gold.add(_fingerprint(r["留言主题"], "")[0])
             gold.add(_fingerprint("", r["留言详情"])[1])
-    texts, labels, dropped = [], [], 0
+    texts, labels, raw, dropped = [], [], [], 0
     for r in _rows(shared_data / UNLABELED_FILE):
         label = silver.get(r["留言编号"])
         if not label:
@@ -198,12 +201,13 @@ def load_training_data(shared_data: Path, *, limit: int | None = None) -> Traini
             dropped += 1
             continue
         texts.append(model_text(r["留言主题"], r["留言详情"]))
+        raw.append((r["留言主题"], r["留言详情"]))
         labels.append(label)
     if limit is not None and limit < len(texts):
         step = len(texts) / limit
         keep = [int(i * step) for i in range(limit)]
-        texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
-    return TrainingData(texts, labels, dropped)
+        texts, labels, raw = [texts[i] for i in keep], [labels[i] for i in keep], [raw[i] for i in keep]
+    return TrainingData(texts, labels, dropped, raw)
 
 
 def train_model(data: TrainingData, *, c: float = 0.5):
@@ -218,6 +222,36 @@ def train_model(data: TrainingData, *, c: float = 0.5):
         TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True, min_df=2),
         CalibratedClassifierCV(LinearSVC(C=c), method="sigmoid", cv=folds),
     ).fit(data.texts, data.labels)
+
+
+def fit_confidence(data: TrainingData, lexicon: Lexicon, *, folds: int = 3) -> dict:
+    """A sigmoid from (top blended score, margin) to P(correct), fitted out-of-fold.
+
+    "Correct" means agreeing with the silver label, which is itself wrong now and then: the
+    fitted probability is therefore conservative, the safe side for auto-dispatch.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    features, correct = [], []
+    hits = [lexicon.hits(subject, body) for subject, body in data.raw]
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    for train_idx, test_idx in splitter.split(data.texts, data.labels):
+        fold = TrainingData([data.texts[i] for i in train_idx], [data.labels[i] for i in train_idx])
+        model = train_model(fold)
+        probs = model.predict_proba([data.texts[i] for i in test_idx])
+        for row, i in zip(probs, test_idx, strict=True):
+            scores = blend({str(k): float(v) for k, v in zip(model.classes_, row, strict=True)}, hits[i])
+            features.append(score_features(scores))
+            correct.append(max(scores.items(), key=lambda kv: kv[1])[0] == data.labels[i])
+    fitted = LogisticRegression().fit(features, correct)
+    return {
+        "coef": [float(c) for c in fitted.coef_[0]],
+        "intercept": float(fitted.intercept_[0]),
+        "features": ["top_score", "margin"],
+        "fitted_on": f"{folds}-fold out-of-fold predictions on {len(correct)} silver-labelled messages",
+        "oof_agreement": round(sum(correct) / len(correct), 4),
+    }
 
 
 def _sha256(path: Path) -> str:
@@ -250,7 +284,9 @@ def load_or_train(shared_data: Path, cache_dir: Path, *, limit: int | None = Non
     started = time.monotonic()
     data = load_training_data(shared_data, limit=limit)
     model = train_model(data)
+    lexicon = Lexicon.load(taxonomy_path=shared_data / TAXONOMY_FILE)
     params = {
+        "confidence": fit_confidence(data, lexicon),
         **want,
         "sklearn": sklearn.__version__,
         "classes": list(model.classes_),
@@ -269,6 +305,40 @@ def load_or_train(shared_data: Path, cache_dir: Path, *, limit: int | None = Non
 
 
 # ---------------------------------------------------------------- classifier
+
+
+def score_features(scores: dict[str, float]) -> tuple[float, float]:
+    ranked = sorted(scores.values(), reverse=True) + [0.0, 0.0]
+    return ranked[0], ranked[0] - ranked[1]
+
+
+def l1_distribution(model, subject: str, body: str, hits: dict[Leaf, float]) -> dict[str, float]:
+    """Combined L1 distribution: model probabilities blended with the lexicon's."""
+    if model is None:
+        return blend(None, hits)
+    probs = model.predict_proba([model_text(subject, body)])[0]
+    return blend({str(k): float(v) for k, v in zip(model.classes_, probs, strict=True)}, hits)
+
+
+def blend(model_dist: dict[str, float] | None, hits: dict[Leaf, float]) -> dict[str, float]:
+    """Mix the model's L1 probabilities with the lexicon's L1 distribution."""
+    lex: dict[str, float] = defaultdict(float)
+    for leaf, score in hits.items():
+        lex[leaf.l1] += score
+    total = sum(lex.values())
+    lex_dist = {k: v / total for k, v in lex.items()} if total else {}
+    if model_dist is None:
+        return lex_dist
+    if not lex_dist:
+        return model_dist
+    # Strong lexicon evidence (a subject hit) earns more weight. The model never saw the classes
+    # the silver labels lack, so where the keywords point outside its classes its opinion is
+    # uninformative and the keywords decide.
+    weight = min(0.6, LEXICON_WEIGHT * (1 + max(hits.values()) / 4))
+    outside = sum(v for k, v in lex_dist.items() if k not in model_dist)
+    weight = max(weight, min(0.9, OUTSIDE_WEIGHT * outside))
+    keys = set(model_dist) | set(lex_dist)
+    return {k: (1 - weight) * model_dist.get(k, 0.0) + weight * lex_dist.get(k, 0.0) for k in keys}
 
 
 class TicketClassifier:
@@ -292,22 +362,17 @@ class TicketClassifier:
         self.params = params or {}
 
     def l1_scores(self, subject: str, body: str, hits: dict[Leaf, float]) -> dict[str, float]:
-        """Combined L1 distribution: model probabilities blended with the lexicon's."""
-        lex: dict[str, float] = defaultdict(float)
-        for leaf, score in hits.items():
-            lex[leaf.l1] += score
-        total = sum(lex.values())
-        lex_dist = {k: v / total for k, v in lex.items()} if total else {}
-        if self.model is None:
-            return lex_dist
-        probs = self.model.predict_proba([model_text(subject, body)])[0]
-        model_dist = dict(zip(self.model.classes_, probs, strict=True))
-        if not lex_dist:
-            return model_dist
-        # Strong lexicon evidence (a subject hit) earns more weight.
-        weight = min(0.6, LEXICON_WEIGHT * (1 + max(hits.values()) / 4))
-        keys = set(model_dist) | set(lex_dist)
-        return {k: (1 - weight) * model_dist.get(k, 0.0) + weight * lex_dist.get(k, 0.0) for k in keys}
+        return l1_distribution(self.model, subject, body, hits)
+
+    def confidence(self, scores: dict[str, float]) -> float:
+        """P(the L1 is right), from the fitted sigmoid over (top score, margin)."""
+        top, margin = score_features(scores)
+        fitted = self.params.get("confidence")
+        if self.model is None or not fitted:
+            # keywords alone are a guess: below any sensible threshold, so a person decides
+            return round(min(top, 1.0) * 0.5, 4)
+        z = fitted["coef"][0] * top + fitted["coef"][1] * margin + fitted["intercept"]
+        return round(1.0 / (1.0 + math.exp(-z)), 4)
 
     def classify(self, text: str, *, region_name: str | None = None) -> Classification:
         """Classify one ticket or message; never raises on bad text.
@@ -324,7 +389,8 @@ class TicketClassifier:
         subject, body = split_subject(cleaned)
         hits = self.lexicon.hits(subject, body)
         scores = self.l1_scores(subject, body, hits)
-        l1, confidence = (max(scores.items(), key=lambda kv: kv[1])) if scores else (None, 0.0)
+        l1 = max(scores.items(), key=lambda kv: kv[1])[0] if scores else None
+        confidence = self.confidence(scores) if scores else 0.0
         in_l1 = {leaf: s for leaf, s in hits.items() if leaf.l1 == l1}
         leaf = max(in_l1.items(), key=lambda kv: (kv[1], kv[0].l3 is not None))[0] if in_l1 else None
         l2 = leaf.l2 if leaf else None
