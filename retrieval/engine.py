@@ -116,6 +116,7 @@ class EngineParams:
     hnsw_m: int = 32
     ef_search: int = 64
     query_cache: int = 4096
+    embed_similar: bool = True  # False: only the main question gets a vector (cheaper build)
 
     @classmethod
     def of(cls, params: dict[str, Any]) -> EngineParams:
@@ -218,6 +219,56 @@ class Catalog:
         return self.docs[slot].region_code
 
 
+class RowMap:
+    """Dense rows are unique embedded texts; each row lists the catalogue slots that carry it.
+
+    The regional variants of one matter share a question text, so at 400k entries the vector index
+    holds tens of thousands of rows, not 400k: smaller, faster, and no near-duplicate clusters that
+    degrade an HNSW graph.
+    """
+
+    def __init__(self) -> None:
+        self.row_of: dict[str, int] = {}
+        self.texts: list[str] = []
+        self.slots: list[list[int]] = []
+        self._csr: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def link(self, text: str, slot: int) -> bool:
+        """Attach ``slot`` to the row of ``text``; True when the text is new (its vector must be added)."""
+        self._csr = None
+        row = self.row_of.get(text)
+        if row is not None:
+            self.slots[row].append(slot)
+            return False
+        self.row_of[text] = len(self.texts)
+        self.texts.append(text)
+        self.slots.append([slot])
+        return True
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._csr is None:
+            lens = np.fromiter((len(x) for x in self.slots), dtype=np.int64, count=len(self.slots))
+            indptr = np.zeros(len(self.slots) + 1, dtype=np.int64)
+            np.cumsum(lens, out=indptr[1:])
+            indices = np.fromiter((s for x in self.slots for s in x), dtype=np.int64, count=int(indptr[-1]))
+            self._csr = (indptr, indices)
+        return self._csr
+
+    def allowed(self, admissible: np.ndarray) -> np.ndarray:
+        """Rows with at least one admissible slot."""
+        indptr, indices = self.csr()
+        if not len(self.texts):
+            return np.zeros(0, dtype=bool)
+        return np.logical_or.reduceat(admissible[indices], indptr[:-1])
+
+    def slots_of(self, row: int) -> np.ndarray:
+        indptr, indices = self.csr()
+        return indices[indptr[row] : indptr[row + 1]]
+
+
 # ---------------------------------------------------------------- engine
 
 
@@ -240,8 +291,7 @@ class SearchEngine:
         self.catalog = Catalog()
         self.bm25 = BM25(k1=self.p.k1, b=self.p.b)
         self.dense: DenseIndex | None = None
-        self.row_slot = np.zeros(0, dtype=np.int64)
-        self.row_text: list[str] = []
+        self.rows = RowMap()
         self.vector_cache = vector_cache
         self.qcache = QueryCache(size=self.p.query_cache)
         self.revision = 0
@@ -281,6 +331,10 @@ class SearchEngine:
     def variants(doc: EntryDoc) -> list[str]:
         return list(dict.fromkeys([doc.question, *doc.similar_questions]))
 
+    def dense_variants(self, doc: EntryDoc) -> list[str]:
+        """The question variants that get a vector, in row order."""
+        return self.variants(doc) if self.p.embed_similar else [doc.question]
+
     # ------------------------------------------------------------ building
 
     def fit(
@@ -296,13 +350,13 @@ class SearchEngine:
                 if progress and (i % 1000 == 999 or i == len(docs) - 1):
                     progress("tokenize", i + 1, len(docs))
             self.bm25 = BM25(k1=self.p.k1, b=self.p.b).fit(bags)
-            rows, texts = [], []
+            self.rows = RowMap()
+            texts = []
             for slot, d in enumerate(docs):
-                for v in self.variants(d):
-                    rows.append(slot)
-                    texts.append(self.dense_text(v))
-            self.row_slot = np.asarray(rows, dtype=np.int64)
-            self.row_text = texts
+                for v in self.dense_variants(d):
+                    t = self.dense_text(v)
+                    if self.rows.link(t, slot):
+                        texts.append(t)
             self.dense = None
             if self.embedder is not None:
                 vecs = self._embed_passages(texts, progress=progress)
@@ -348,10 +402,11 @@ class SearchEngine:
         bags = [self.bm25_bag(d) for d in docs]  # tokenize outside the lock: searches go on meanwhile
         variant_rows: list[tuple[int, str]] = []
         for i, d in enumerate(docs):
-            variant_rows += [(i, self.dense_text(v)) for v in self.variants(d)]
-        vecs = None
+            variant_rows += [(i, self.dense_text(v)) for v in self.dense_variants(d)]
+        vecs: dict[str, np.ndarray] = {}
         if self.embedder is not None and self.dense is not None and variant_rows:
-            vecs = self._embed_passages([t for _, t in variant_rows])
+            new = list(dict.fromkeys(t for _, t in variant_rows if t not in self.rows.row_of))
+            vecs = dict(zip(new, self._embed_passages(new), strict=True))
         with self._lock:
             for d in docs:
                 old = self.catalog.kill(d.entry_id)
@@ -360,10 +415,10 @@ class SearchEngine:
             slots = [self.catalog.add(d) for d in docs]
             ids = self.bm25.add(bags)
             assert ids == slots, "BM25 documents and catalogue slots must stay aligned"
-            if vecs is not None and self.dense is not None:
-                self.dense.add(vecs)
-                self.row_slot = np.concatenate([self.row_slot, [slots[i] for i, _ in variant_rows]])
-                self.row_text += [t for _, t in variant_rows]
+            if self.dense is not None:
+                for i, t in variant_rows:
+                    if self.rows.link(t, slots[i]):
+                        self.dense.add(vecs[t][None, :])
             self._mask_cache.clear()
             if revision is not None:
                 self.revision = max(self.revision, revision)
@@ -382,15 +437,19 @@ class SearchEngine:
 
     # ------------------------------------------------------------ search
 
-    def _admissible(self, filters: SearchFilters, chain: list[str] | None) -> np.ndarray:
+    def _admissible(
+        self, filters: SearchFilters, chain: list[str] | None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Admissible slots, and dense rows with an admissible slot (cached per filters and region)."""
         key = (filters, tuple(chain) if chain is not None else None, date.today())
-        m = self._mask_cache.get(key)
-        if m is None:
+        got = self._mask_cache.get(key)
+        if got is None:
             m = flt.mask(self.catalog, filters, chain)
+            got = (m, self.rows.allowed(m) if self.dense is not None else None)
             if len(self._mask_cache) > 256:
                 self._mask_cache.clear()
-            self._mask_cache[key] = m
-        return m
+            self._mask_cache[key] = got
+        return got
 
     def check_query(self, query: str) -> str:
         q = (query or "").strip()
@@ -461,7 +520,7 @@ class SearchEngine:
         explain: bool,
         degraded: str | None,
     ) -> SearchResult:
-        adm = self._admissible(filters, chain)
+        adm, allowed_rows = self._admissible(filters, chain)
         n_cand = max(self.p.candidates, top_k * 3)
         bm: dict[int, float] = {}
         if mode != "dense":
@@ -469,13 +528,13 @@ class SearchEngine:
         dn: dict[int, float] = {}
         best_row: dict[int, int] = {}
         if mode != "bm25" and qvec is not None and self.dense is not None:
-            allowed = adm[self.row_slot] if self.row_slot.size else None
-            # several variants per entry: ask for more rows than entries wanted
-            for row, cos in self.dense.search(qvec, top_k=n_cand * 2, allowed=allowed):
-                slot = int(self.row_slot[row])
-                if slot not in dn or cos > dn[slot]:
-                    dn[slot], best_row[slot] = cos, row
-            dn = dict(sorted(dn.items(), key=lambda kv: -kv[1])[:n_cand])
+            # rows come best first: a slot's first row is its best variant; a row may carry many slots
+            for row, cos in self.dense.search(qvec, top_k=n_cand * 2, allowed=allowed_rows):
+                for slot in self.rows.slots_of(row).tolist():
+                    if adm[slot] and slot not in dn:
+                        dn[slot], best_row[slot] = cos, row
+                if len(dn) >= n_cand:
+                    break
         bm_rank = {s: i for i, s in enumerate(bm, start=1)}
         dn_rank = {s: i for i, s in enumerate(dn, start=1)}
         if mode == "bm25":
@@ -523,12 +582,9 @@ class SearchEngine:
         return SearchResult(hits=hits, degraded=degraded, mode=mode)
 
     def _variant_of(self, slot: int, row: int) -> str:
-        # rows are appended in slot order (build and upsert alike), so row_slot is sorted and the rows
-        # of a slot are consecutive and in variants() order
-        first = int(np.searchsorted(self.row_slot, slot))
-        variants = self.variants(self.catalog.docs[slot])
-        i = row - first
-        return variants[i] if 0 <= i < len(variants) else variants[0]
+        doc = self.catalog.docs[slot]
+        text = self.rows.texts[row]
+        return next((v for v in self.dense_variants(doc) if self.dense_text(v) == text), doc.question)
 
     # ------------------------------------------------------------ persistence
 
@@ -554,8 +610,7 @@ class SearchEngine:
             state = {
                 "catalog": self.catalog,
                 "bm25": self.bm25,
-                "row_slot": self.row_slot,
-                "row_text": self.row_text,
+                "rows": self.rows,
                 "extra_words": self.tokenizer._words,
             }
             with open(path / "state.pkl.tmp", "wb") as f:
@@ -608,7 +663,7 @@ class SearchEngine:
             vector_cache=vector_cache,
         )
         eng.catalog, eng.bm25 = state["catalog"], state["bm25"]
-        eng.row_slot, eng.row_text = state["row_slot"], state["row_text"]
+        eng.rows = state["rows"]
         eng.dense = DenseIndex.load(path) if meta.get("dim") else None
         eng.revision = int(meta.get("kb_revision") or 0)
         return eng

@@ -173,3 +173,12 @@ def test_upsert_makes_an_edit_searchable_without_rebuild(
     assert (
         len([h for h in search_engine.search("港澳签注", top_k=10).hits if h.entry_id == kb["passport"]]) == 1
     )
+
+
+def test_regional_variants_share_one_vector_row(search_engine: SearchEngine, kb: dict[str, int]) -> None:
+    """Region names stay out of embedded text, so 兰州市/城关区/天水市 variants share the province's row."""
+    assert search_engine.dense_text("兰州市住房公积金提取需要哪些材料") == "住房公积金提取需要哪些材料"
+    row = search_engine.rows.row_of["住房公积金提取需要哪些材料"]
+    slots = {search_engine.catalog.docs[s].entry_id for s in search_engine.rows.slots_of(row)}
+    assert slots == {kb["gjj_prov"], kb["gjj_city"], kb["gjj_county"], kb["gjj_tianshui"]}
+    assert search_engine.dense is not None and search_engine.dense.size == len(search_engine.rows)
