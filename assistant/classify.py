@@ -403,7 +403,7 @@ class TicketClassifier:
             category_l3=l3,
             department=route.department,
             urgent=urgent.urgent,
-            sentiment=detect_sentiment(cleaned),
+            sentiment=detect_sentiment(cleaned, urgent=urgent.urgent),
             confidence=round(float(confidence), 4),
             # urgent tickets go out at once; a person confirms the routing in parallel
             needs_review=bool(confidence < self.threshold or route.department is None),

@@ -42,6 +42,8 @@ def test_shipped_catalogue_uses_only_the_22_departments(catalogue: Catalogue) ->
         ("路边违章建筑", "市城市管理综合执法局"),
         ("出租车司机不打表还拒开发票", "市交通运输局"),
         ("电梯故障频繁，物业不管", "市市场监督管理局"),
+        ("邻居家着火了冒烟了", "市应急管理局"),
+        ("村里河沟发大水了", "市应急管理局"),
     ],
 )
 def test_keyword_rules(catalogue: Catalogue, text: str, department: str) -> None:

@@ -23,6 +23,10 @@ from assistant.urgency import urgency
         ("有人站在楼顶说要跳楼", "threat_to_life"),
         ("电梯困人，里面有老人被困半小时", "threat_to_life"),
         ("村里二十多户群众被困", "threat_to_life"),
+        # spoken, unpunctuated, as speech recognition writes it
+        ("喂你好我们小区那个天然气好像漏了味道特别大", "gas_leak"),
+        ("我们村河沟里发大水了人还在屋里出不来", "disaster"),
+        ("好几十个人堵在厂门口要工资情绪很激动都快打起来了", "group_incident"),
     ],
 )
 def test_urgent_kinds_are_flagged(text: str, reason: str) -> None:
