@@ -36,7 +36,7 @@ from assistant.urgency import urgency as detect_urgency
 
 log = logging.getLogger(__name__)
 
-MODEL_FORMAT = 2
+MODEL_FORMAT = 3
 KEYWORDS_PATH = Path(__file__).parent / "data" / "category_keywords.json"
 GOV = Path("gov_messages") / "csv"
 TAXONOMY_FILE = GOV / "附件1_label_taxonomy.csv"
@@ -44,6 +44,11 @@ UNLABELED_FILE = GOV / "附件2_test_unlabeled.csv"
 SILVER_FILE = GOV / "附件2_test_team_predictions_SILVER.csv"
 GOLD_FILE = GOV / "附件2_labeled_subset_495.csv"
 REPLIES_FILE = GOV / "附件4_messages_with_official_replies.csv"
+LIKES_FILE = GOV / "附件3_messages_with_likes.csv"
+# A keyword label is trusted only where the lexicon is this sure (share of its L1 mass) and the
+# subject itself names the matter (a subject hit scores 2).
+WEAK_MIN_SHARE = 0.8
+WEAK_MIN_SCORE = 2.0
 
 MAX_CHARS = 10_000  # longer input is cut: the model reads 150 body characters anyway
 BODY_CHARS = 150
@@ -168,6 +173,7 @@ class TrainingData:
     labels: list[str]
     dropped_as_gold: int = 0
     raw: list[tuple[str, str]] = field(default_factory=list)  # (subject, body) for the lexicon
+    n_silver: int | None = None  # the first n_silver items carry silver labels, the rest keyword labels
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -179,35 +185,78 @@ def _fingerprint(subject: str, body: str) -> tuple[str, str]:
     return (subject.strip(), re.sub(r"\s+", "", body)[:40])
 
 
-def load_training_data(shared_data: Path, *, limit: int | None = None) -> TrainingData:
-    """The silver-labelled 附件2 messages, minus any that duplicate a gold test message.
-
-    `limit` keeps every k-th message (a deterministic, class-spread sample) for fast tests.
-    """
-    silver = {r["留言编号"]: r["一级分类"] for r in _rows(shared_data / SILVER_FILE)}
-    gold = set()
+def _gold_fingerprints(shared_data: Path) -> set[str]:
+    gold: set[str] = set()
     gold_path = shared_data / GOLD_FILE
     if gold_path.exists():
         for r in _rows(gold_path):
             gold.add(_fingerprint(r["留言主题"], "")[0])
             gold.add(_fingerprint("", r["留言详情"])[1])
-    texts, labels, raw, dropped = [], [], [], 0
+    return gold
+
+
+def _is_gold(gold: set[str], subject: str, body: str) -> bool:
+    s, b = _fingerprint(subject, body)
+    return s in gold or bool(b and b in gold)
+
+
+def _every_kth(n: int, limit: int | None) -> list[int]:
+    if limit is None or limit >= n:
+        return list(range(n))
+    step = n / limit
+    return [int(i * step) for i in range(limit)]
+
+
+def load_training_data(
+    shared_data: Path, *, limit: int | None = None, lexicon: Lexicon | None = None
+) -> TrainingData:
+    """The silver-labelled 附件2 messages, plus keyword-labelled 附件3/附件4 messages if `lexicon` is given.
+
+    Messages that duplicate a gold test message are dropped. Keyword labels ("weak" labels) go only
+    to messages whose subject names a matter of one of the silver classes unambiguously: they carry
+    the taxonomy's knowledge into the n-gram model, which then generalises past the keywords.
+    `limit` keeps every k-th message (a deterministic, class-spread sample) for fast tests.
+    """
+    silver = {r["留言编号"]: r["一级分类"] for r in _rows(shared_data / SILVER_FILE)}
+    gold = _gold_fingerprints(shared_data)
+    items: list[tuple[str, str, str]] = []
+    dropped = 0
     for r in _rows(shared_data / UNLABELED_FILE):
         label = silver.get(r["留言编号"])
         if not label:
             continue
-        subject, body = _fingerprint(r["留言主题"], r["留言详情"])
-        if subject in gold or (body and body in gold):
+        if _is_gold(gold, r["留言主题"], r["留言详情"]):
             dropped += 1
             continue
-        texts.append(model_text(r["留言主题"], r["留言详情"]))
-        raw.append((r["留言主题"], r["留言详情"]))
-        labels.append(label)
-    if limit is not None and limit < len(texts):
-        step = len(texts) / limit
-        keep = [int(i * step) for i in range(limit)]
-        texts, labels, raw = [texts[i] for i in keep], [labels[i] for i in keep], [raw[i] for i in keep]
-    return TrainingData(texts, labels, dropped, raw)
+        items.append((r["留言主题"], r["留言详情"], label))
+    items = [items[i] for i in _every_kth(len(items), limit)]
+    n_silver = len(items)
+    if lexicon is not None:
+        classes = {label for _, _, label in items}
+        weak = []
+        for path in (LIKES_FILE, REPLIES_FILE):
+            if not (shared_data / path).exists():
+                continue
+            for r in _rows(shared_data / path):
+                subject, body = r["留言主题"], r["留言详情"]
+                if _is_gold(gold, subject, body):
+                    dropped += 1
+                    continue
+                hits = lexicon.hits(subject, body)
+                dist = blend(None, hits)
+                if not dist:
+                    continue
+                top, share = max(dist.items(), key=lambda kv: kv[1])
+                if top in classes and share >= WEAK_MIN_SHARE and max(hits.values()) >= WEAK_MIN_SCORE:
+                    weak.append((subject, body, top))
+        items += [weak[i] for i in _every_kth(len(weak), None if limit is None else limit // 2)]
+    return TrainingData(
+        texts=[model_text(s, b) for s, b, _ in items],
+        labels=[label for _, _, label in items],
+        dropped_as_gold=dropped,
+        raw=[(s, b) for s, b, _ in items],
+        n_silver=n_silver,
+    )
 
 
 def train_model(data: TrainingData, *, c: float = 0.5):
@@ -234,10 +283,14 @@ def fit_confidence(data: TrainingData, lexicon: Lexicon, *, folds: int = 3) -> d
     from sklearn.model_selection import StratifiedKFold
 
     features, correct = [], []
-    hits = [lexicon.hits(subject, body) for subject, body in data.raw]
+    n_silver = len(data.texts) if data.n_silver is None else data.n_silver
+    hits = [lexicon.hits(subject, body) for subject, body in data.raw[:n_silver]]
+    weak = list(range(n_silver, len(data.texts)))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-    for train_idx, test_idx in splitter.split(data.texts, data.labels):
-        fold = TrainingData([data.texts[i] for i in train_idx], [data.labels[i] for i in train_idx])
+    # scored on silver labels only: keyword labels would agree with the lexicon by construction
+    for train_idx, test_idx in splitter.split(data.texts[:n_silver], data.labels[:n_silver]):
+        train = list(train_idx) + weak
+        fold = TrainingData([data.texts[i] for i in train], [data.labels[i] for i in train])
         model = train_model(fold)
         probs = model.predict_proba([data.texts[i] for i in test_idx])
         for row, i in zip(probs, test_idx, strict=True):
@@ -259,10 +312,15 @@ def _sha256(path: Path) -> str:
 
 
 def training_params(shared_data: Path, *, limit: int | None) -> dict:
-    files = [UNLABELED_FILE, SILVER_FILE, GOLD_FILE]
+    files = [UNLABELED_FILE, SILVER_FILE, GOLD_FILE, LIKES_FILE, REPLIES_FILE, TAXONOMY_FILE]
     return {
         "format": MODEL_FORMAT,
         "model": "tfidf-char12+linearsvc+sigmoid",
+        "weak_labels": {
+            "min_share": WEAK_MIN_SHARE,
+            "min_score": WEAK_MIN_SCORE,
+            "keywords": _sha256(KEYWORDS_PATH),
+        },
         "body_chars": BODY_CHARS,
         "limit": limit,
         "data": {str(f): _sha256(shared_data / f) for f in files if (shared_data / f).exists()},
@@ -282,15 +340,16 @@ def load_or_train(shared_data: Path, cache_dir: Path, *, limit: int | None = Non
             with model_path.open("rb") as fh:
                 return pickle.load(fh), saved
     started = time.monotonic()
-    data = load_training_data(shared_data, limit=limit)
-    model = train_model(data)
     lexicon = Lexicon.load(taxonomy_path=shared_data / TAXONOMY_FILE)
+    data = load_training_data(shared_data, limit=limit, lexicon=lexicon)
+    model = train_model(data)
     params = {
         "confidence": fit_confidence(data, lexicon),
         **want,
         "sklearn": sklearn.__version__,
         "classes": list(model.classes_),
         "n_train": len(data.texts),
+        "n_silver": data.n_silver,
         "dropped_as_gold": data.dropped_as_gold,
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "train_seconds": round(time.monotonic() - started, 1),
