@@ -21,7 +21,7 @@ from typing import Any, Protocol
 ARTEFACT = Path(__file__).parent / "data" / "calibration.json"
 FORMAT_VERSION = 1
 
-FEATURES = (
+FEATURES: tuple[str, ...] = (
     "score",
     "score_ratio",
     "cosine",
@@ -38,6 +38,9 @@ FEATURES = (
     "query_len_log",
     "aspect_match",
 )
+# Query words the top entry never mentions (another city, another benefit): the usual sign of a
+# near miss. Computed from the entry's question and the head of its answer.
+FEATURES = (*FEATURES, "uncovered_ratio", "uncovered_count")
 # With an embedder, the top hits are checked by meaning: cosine of the question with the top hit's
 # matched question, and its lead over the runner-up's. Without one, a lexical model is used.
 VERIFY_FEATURES = ("verify_cos", "verify_margin")
@@ -80,6 +83,7 @@ def features(
     region: str | None,
     aspect_match: float = 0.5,
     verify: tuple[float, float] | None = None,
+    uncovered: tuple[float, float] = (0.0, 0.0),
 ) -> dict[str, float]:
     """The calibration features of a ranked hit list (empty list: all zeros).
 
@@ -110,9 +114,27 @@ def features(
         "cover_query": common / len(q) if q else 0.0,
         "query_len_log": math.log1p(len(_PUNCT.sub("", query))),
         "aspect_match": aspect_match,
+        "uncovered_ratio": uncovered[0],
+        "uncovered_count": uncovered[1],
         "verify_cos": verify[0] if verify else 0.0,
         "verify_margin": verify[1] if verify else 0.0,
     }
+
+
+def uncovered(engine: Any, session: Any, query: str, hits: Sequence[HitLike]) -> tuple[float, float]:
+    """(share, count) of the query's words (2+ characters) absent from the top entry's text."""
+    from kb.models import Entry
+
+    tokenizer = getattr(engine, "tokenizer", None)
+    if tokenizer is None or not hits:
+        return 0.0, 0.0
+    words = {t for t in tokenizer.tokenize(query) if len(t) >= 2}
+    if not words:
+        return 0.0, 0.0
+    entry = session.get(Entry, hits[0].entry_id)
+    text = hits[0].question + hits[0].matched_question + (entry.answer[:300] if entry is not None else "")
+    missing = [w for w in words if w not in text]
+    return len(missing) / len(words), float(len(missing))
 
 
 def verify(embedder: Any, query: str, hits: Sequence[HitLike]) -> tuple[float, float] | None:
@@ -301,7 +323,15 @@ def search_features(
 
     result = engine.search(query[:500], top_k=top_k, region=region, mode=mode)
     hits, aspect_match = steer(session=session, question=query, hits=result.hits)
-    return hits, features(query, hits, region, aspect_match, verify(embedder, query, hits)), result
+    feats = features(
+        query,
+        hits,
+        region,
+        aspect_match,
+        verify(embedder, query, hits),
+        uncovered(engine, session, query, hits),
+    )
+    return hits, feats, result
 
 
 def model_key(mode: str, verified: bool) -> str:
@@ -379,7 +409,10 @@ def synthetic_examples(
             # the right entry is gone: what is left is what an unanswerable question retrieves
             steered, aspect_match = _steer(session, query, _reranked(rest[:10]))
             check = verify(embedder, query, steered)
-            out.append(Example(features(query, steered, region, aspect_match, check), 0, "syn-neg", str(eid)))
+            miss = uncovered(engine, session, query, steered)
+            out.append(
+                Example(features(query, steered, region, aspect_match, check, miss), 0, "syn-neg", str(eid))
+            )
     return out
 
 
@@ -480,7 +513,7 @@ def fit(
     syn = synthetic_examples(
         engine=engine, session=session, n=synthetic, seed=seed, mode=mode, embedder=embedder
     )
-    variants = [(model_key(mode, False), FEATURES)]
+    variants: list[tuple[str, tuple[str, ...]]] = [(model_key(mode, False), FEATURES)]
     if embedder is not None:
         variants.append((model_key(mode, True), (*FEATURES, *VERIFY_FEATURES)))
     models: dict[str, Calibrator] = {}

@@ -22,7 +22,7 @@ from assistant.calibration import Calibrator
 from assistant.errors import ChatNotFound, DraftNotFound
 from assistant.flows import create_ticket_from_draft
 from assistant.models import ChatSession, ChatTurn
-from assistant.safety import mask
+from assistant.safety import mask, normalise
 from kb import service as kb_service
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def turn(
         message = message.decode("utf-8", errors="replace")
     message = message or ""
     # the stored text is masked and capped: a 10,000-character paste is kept whole in the ticket draft only
-    stored = mask(message)[:4000]
+    stored = mask(normalise(message))[:4000]  # no control characters: PostgreSQL text refuses NUL
     previous = _turns(session, chat)
     last_assistant = next((t for t in reversed(previous) if t.role == "assistant"), None)
     history = [t.text for t in previous if t.role == "user"][-HISTORY_TURNS:]

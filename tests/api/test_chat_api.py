@@ -99,9 +99,7 @@ def test_escalation_then_confirm_creates_a_ticket(chat_client) -> None:  # type:
 
 def test_confirm_without_a_draft_is_a_clear_409(chat_client) -> None:  # type: ignore[no-untyped-def]
     client, h = chat_client
-    sid = client.post("/chat", json={"message": "城乡居民养老保险在哪里参保登记"}, headers=h["alice"]).json()[
-        "session_id"
-    ]
+    sid = client.post("/chat", json={"message": "你好"}, headers=h["alice"]).json()["session_id"]
     r = client.post(f"/chat/{sid}/confirm", json={}, headers=h["alice"])
     assert r.status_code == 409 and "draft" in r.json()["detail"]
 
