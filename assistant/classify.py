@@ -5,11 +5,15 @@ Two parts, combined per ticket:
 - a trained model for the 一级分类 (L1): character 1–2-gram TF-IDF over the subject (twice) and
   the first 150 characters of the body, a linear SVM, and a fitted sigmoid (Platt) per class so
   the scores are probabilities. It trains on the 2,801 附件2 messages with the SILVER labels (one
-  competition team's predictions: noisy, 7 classes only). Messages that also appear in the 495
-  gold subset are dropped before training, so the gold evaluation stays a test.
+  competition team's predictions: noisy, 7 classes only) plus ~1,600 附件3/附件4 messages whose
+  subject the lexicon below labels unambiguously. Messages that also appear in the 495 gold
+  subset are dropped before training, so the gold evaluation stays a test.
 - a keyword lexicon over the taxonomy leaves (assistant/data/category_keywords.json plus the 三级
   names of 附件1): it gives L2/L3, covers the 8 L1 classes the silver labels never use (政法, 民政,
   农村农业, ...), and nudges the L1 where the subject names the matter outright.
+
+The ticket's confidence is a sigmoid over (top blended score, margin) fitted out-of-fold on the
+silver items; below the threshold the ticket goes to human review (二次确权).
 
 The model trains at first use and is cached under `cache_dir` with a params JSON (format version,
 hashes of the training files, class list, counts); a changed data file or version retrains. When

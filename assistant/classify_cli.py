@@ -31,9 +31,13 @@ def classify(
     ] = False,
 ) -> None:
     """Predict category L1/L2/L3, department, urgency and sentiment of one ticket."""
-    from kb.cli import console, print_json
+    from kb.cli import console, fail, print_json
 
+    if not text.strip():
+        fail("empty text: pass the ticket content, e.g. lianxin classify '小区暖气不热' --json")
     result = _classifier().classify(text, region_name=region)
+    if result.category_l1 is None and result.error:
+        fail(result.error)
     if result.error:
         console.print(f"[yellow]degraded:[/yellow] {result.error}")
     if as_json:
