@@ -468,7 +468,7 @@ class TicketClassifier:
             urgent=urgent.urgent,
             sentiment=detect_sentiment(cleaned, urgent=urgent.urgent),
             confidence=round(float(confidence), 4),
-            # urgent tickets go out at once; a person confirms the routing in parallel
+            # the urgent flag is independent: the caller escalates urgent tickets whatever the review state
             needs_review=bool(confidence < self.threshold or route.department is None),
             error=self.error,
             urgent_reasons=urgent.reasons,
