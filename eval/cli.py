@@ -52,6 +52,9 @@ def eval_command(
     store: Annotated[
         bool, typer.Option(help="store the run in the service database (for the evaluator API)")
     ] = False,
+    gate_name: Annotated[
+        str, typer.Option("--gate", help="with SUITE=gate: fast (make test) or full (embedder + assistant)")
+    ] = "fast",
 ) -> None:
     """Evaluate SUITE on a set; `gate` runs the CI subset and fails when a metric is below its floor."""
     from api import migrate
@@ -101,14 +104,14 @@ def eval_command(
         with transaction(make_sessionmaker(engine)) as session:
             kb_service.load_bundled_regions(session=session)
             options = Options(
-                embedders=default_embedders(settings, compare=compare_embedders and suite != "gate"),
+                embedders=[] if suite == "gate" else default_embedders(settings, compare=compare_embedders),
                 llm=llm,
                 cache_dir=settings.data_dir / "vectors" if suite != "gate" else None,
                 shared_data=shared_data,
                 progress=say,
             )
             if suite == "gate":
-                floors = gate.load_floors()
+                floors = gate.load_floors(gate_name)
                 result, breaches = flows.run_gate(
                     session=session,
                     shared_dir=shared_data.parent,

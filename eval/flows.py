@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +62,13 @@ def run_gate(
         progress=progress,
     )
     session.flush()
-    result = None
     suites = subset["suites"]
+    if not options.embedders and subset.get("embedder", "none") != "none":
+        from kb.config import EmbedderSettings
+        from retrieval import make_embedder
+
+        name = subset["embedder"]
+        options = replace(options, embedders=[(name, make_embedder(EmbedderSettings(backend=name)))])
     validation = validate_set(eval_set, known_keys=kbset.known_keys(session=session))
     built = systems.build(session=session, suites=suites, options=options)
     result = runner.run(

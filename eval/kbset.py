@@ -48,7 +48,7 @@ def source_counts(*, session: Session) -> dict[str, int]:
         .join(Entry, Entry.source_id == Source.id)
         .group_by(Source.code)
     )
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows}
 
 
 def ensure_eval_kb(
@@ -104,7 +104,7 @@ def entry_regions(*, session: Session) -> dict[str, str | None]:
     rows = session.execute(
         select(Entry.external_key, Entry.region_code).where(Entry.external_key.is_not(None))
     )
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows}
 
 
 def gate_keep(expected: set[str], *, distractor_share: float) -> Callable[[str], bool]:

@@ -279,7 +279,7 @@ def html(run: RunResult, *, title: str = "lianxin evaluation", run_id: int | Non
         plots.append(
             (
                 "confusion-l1",
-                plot_confusion(cls.extras["confusion_l1"], len(labels), "一级 category (L1) confusion"),
+                plot_confusion(cls.extras["confusion_l1"], len(labels), "category L1 confusion"),
                 f"Confusion matrix, 一级分类 ({cls.metrics['macro_f1_l1_set']})",
             )
         )
