@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.classify import (
     TAXONOMY_FILE,
@@ -165,3 +167,23 @@ def test_full_model_gold_macro_f1_beats_recorded_floor(shared_dir: Path, tmp_pat
     assert report.metrics["l1_macro_f1"] >= GOLD_FLOOR, report.metrics
     # what goes out without review must be more accurate than the whole
     assert report.metrics["auto_dispatch_accuracy"] > report.metrics["l1_accuracy"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_classifies_without_raising(text: str) -> None:
+    # the keyword path runs the same cleaning, lexicon, routing and rules as the trained one
+    clf = _keyword_classifier()
+    c = clf.classify(text)
+    assert set(c.contract()) == CONTRACT
+    assert c.sentiment in {"angry", "anxious", "neutral"} and 0.0 <= c.confidence <= 1.0
+    assert c.department is None or c.department in clf.catalogue.departments
+
+
+_KEYWORD_CLASSIFIER: list[TicketClassifier] = []
+
+
+def _keyword_classifier() -> TicketClassifier:
+    if not _KEYWORD_CLASSIFIER:
+        _KEYWORD_CLASSIFIER.append(load_classifier(shared_data=None, cache_dir=Path("/nonexistent")))
+    return _KEYWORD_CLASSIFIER[0]
