@@ -52,6 +52,12 @@ def eval_command(
     store: Annotated[
         bool, typer.Option(help="store the run in the service database (for the evaluator API)")
     ] = False,
+    distractors: Annotated[
+        float | None,
+        typer.Option(
+            help="evaluate on a smaller KB: the set's expected entries plus this share (0-1) of the others"
+        ),
+    ] = None,
     gate_name: Annotated[
         str, typer.Option("--gate", help="with SUITE=gate: fast (make test) or full (embedder + assistant)")
     ] = "fast",
@@ -107,6 +113,7 @@ def eval_command(
                 embedders=[] if suite == "gate" else default_embedders(settings, compare=compare_embedders),
                 llm=llm,
                 cache_dir=settings.data_dir / "vectors" if suite != "gate" else None,
+                model_dir=settings.data_dir / "models",
                 shared_data=shared_data,
                 progress=say,
             )
@@ -122,7 +129,13 @@ def eval_command(
             else:
                 assert set_dir is not None
                 eval_set = load_set(set_dir)
-                for note in kbset.ensure_eval_kb(session=session, shared_data=shared_data, progress=say):
+                keep = None
+                if distractors is not None:
+                    expected = {k for q in eval_set.kb_queries for k in q.expect}
+                    keep = kbset.gate_keep(expected, distractor_share=distractors)
+                for note in kbset.ensure_eval_kb(
+                    session=session, shared_data=shared_data, keep=keep, progress=say
+                ):
                     console.print(note)
                 session.commit()
                 result = flows.evaluate(
@@ -140,6 +153,7 @@ def eval_command(
     console.print(f"reports: {out / 'report.md'}, {out / 'report.html'}")
     summary = result.summary()
     if store:
+        migrate.upgrade(settings.database_url)
         with cli_session() as session:
             run = eval_service.start(session=session, set_name=result.set_name, suite=suite, actor="cli")
             eval_service.finish(session=session, run_id=run.id, result=result)

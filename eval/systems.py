@@ -35,7 +35,8 @@ class Options:
     embedders: Sequence[tuple[str, Any]] = ()
     llm: Any = None
     engine_params: dict[str, Any] = field(default_factory=dict)
-    cache_dir: Path | None = None
+    cache_dir: Path | None = None  # vector cache (shared with the service's index)
+    model_dir: Path = Path("var/models")  # the trained ticket classifier's cache
     shared_data: Path | None = None
     modes: Sequence[str] = MODES
     progress: Callable[[str], None] | None = None
@@ -138,9 +139,9 @@ def build(*, session: Session, suites: Sequence[str], options: Options) -> Syste
                 f"assistant.classify is not available ({exc}): classification and routing suites skipped"
             )
         else:
-            cache = options.cache_dir or Path("var/eval")
-            say("loading the ticket classifier")
-            clf = load_classifier(shared_data=options.shared_data, cache_dir=cache)
+            say("loading the ticket classifier (trained once, then cached)")
+            shared = options.shared_data if options.shared_data and options.shared_data.is_dir() else None
+            clf = load_classifier(shared_data=shared, cache_dir=options.model_dir)
             systems.classify["classifier"] = lambda text, region_name: clf.classify(
                 text, region_name=region_name
             )

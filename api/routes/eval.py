@@ -52,6 +52,7 @@ def _execute(app_state: Any, run_id: int, eval_set: Any, suite: str) -> None:
             options = Options(
                 embedders=default_embedders(settings, compare=False),
                 cache_dir=settings.data_dir / "vectors",
+                model_dir=settings.data_dir / "models",
                 shared_data=settings.shared_data,
             )
             result = flows.evaluate(session=session, eval_set=eval_set, suite=suite, options=options)
