@@ -72,7 +72,6 @@ def search(
     from rich.console import Console
     from rich.table import Table
 
-    from api.routes.search import hit_json
     from kb.cli import console, fail, print_json
     from retrieval.errors import RetrievalError
 
@@ -85,7 +84,7 @@ def search(
     if result.degraded:
         console.print(f"[yellow]degraded:[/yellow] {result.degraded}")
     if as_json:
-        print_json({"hits": [hit_json(h, explain=explain) for h in result.hits]})
+        print_json({"hits": [h.to_json(explain=explain) for h in result.hits]})
         return
     table = Table("#", "score", "entry", "tier", "region", "question", title=f"{query} ({result.mode})")
     for i, h in enumerate(result.hits, 1):
@@ -129,6 +128,86 @@ def info() -> None:
     if not p.exists():
         fail(f"no saved index at {p.parent}: run `lianxin index rebuild`")
     print_json(json.loads(p.read_text()))
+
+
+@bench_app.command("make-corpus")
+def make_corpus_cmd(
+    size: Annotated[int, typer.Option(help="number of entries")] = 400_000,
+    seed: Annotated[int, typer.Option(help="the same seed gives the same corpus")] = 1,
+    out: Annotated[
+        Path | None, typer.Option(help="JSONL file (default var/bench/corpus-SIZE-SEED.jsonl)")
+    ] = None,
+) -> None:
+    """Build a realistic scale KB from the real sources: Gansu city/county variants, paraphrases."""
+    from kb.cli import console, fail, print_json
+    from kb.config import get_settings
+    from retrieval.corpus import corpus_digest, make_corpus, write_jsonl
+
+    settings = get_settings()
+    try:
+        docs = make_corpus(shared_data=Path(settings.shared_data), size=size, seed=seed)
+    except (ValueError, FileNotFoundError) as exc:
+        fail(f"{exc} (shared data read from {settings.shared_data}: set LIANXIN_SHARED_DATA)")
+        return
+    path = out or Path(settings.data_dir) / "bench" / f"corpus-{size}-{seed}.jsonl"
+    write_jsonl(docs, path)
+    console.print(f"{len(docs)} entries written to {path}")
+    print_json(
+        {
+            "path": str(path),
+            "entries": len(docs),
+            "seed": seed,
+            "digest": corpus_digest(docs),
+            "regions": len({d.region_code for d in docs}),
+            "unique_questions": len({d.question for d in docs}),
+        }
+    )
+
+
+@bench_app.command("search")
+def bench_search(
+    sizes: Annotated[str, typer.Option(help="comma-separated corpus sizes")] = "50000,400000",
+    seed: Annotated[int, typer.Option()] = 1,
+    http: Annotated[bool, typer.Option(help="also load the HTTP API with 32 concurrent clients")] = True,
+    rank_sample: Annotated[int, typer.Option(help="queries to time rank-bm25 on (0: skip)")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Benchmark build time, memory and latency per method at each size (see README for results)."""
+    from kb.cli import console, fail, print_json
+    from kb.config import get_settings
+    from retrieval import bench
+    from retrieval.engine import make_embedder
+
+    settings = get_settings()
+    try:
+        size_list = [int(x) for x in sizes.split(",") if x.strip()]
+    except ValueError:
+        fail(f"--sizes {sizes!r}: give comma-separated integers, e.g. 50000,400000")
+        return
+    with _progress() as bar:
+        tasks: dict[str, Any] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        result = bench.run(
+            shared_data=Path(settings.shared_data),
+            shared_eval=Path(settings.shared_eval),
+            sizes=size_list,
+            seed=seed,
+            embedder=make_embedder(settings.embedder),
+            cache_dir=Path(settings.data_dir) / "vectors",
+            rank_sample=rank_sample,
+            http=http,
+            progress=report,
+            log=lambda m: console.print(m),
+        )
+    if as_json:
+        print_json(result)
+    else:
+        console.print_json(json.dumps(result))
 
 
 def register(app: typer.Typer) -> None:

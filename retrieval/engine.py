@@ -67,6 +67,30 @@ class Hit:
     rank_dense: int | None = None
     matched_terms: list[str] = field(default_factory=list)
 
+    def to_json(self, *, explain: bool = False) -> dict[str, Any]:
+        """The hit as GET /search and `lianxin search --json` print it."""
+        out: dict[str, Any] = {
+            "entry_id": self.entry_id,
+            "external_key": self.external_key,
+            "question": self.question,
+            "score": round(self.score, 6),
+            "tier": self.tier,
+            "region": self.region_code,
+        }
+        if explain:
+            out["explanation"] = {
+                "matched_question": self.matched_question,
+                "matched_terms": self.matched_terms,
+                "bm25": self.bm25,
+                "cosine": self.cosine,
+                "rank_bm25": self.rank_bm25,
+                "rank_dense": self.rank_dense,
+                "fused": self.score,
+                "kind": self.kind,
+                "source": self.source_code,
+            }
+        return out
+
 
 @dataclass
 class SearchResult:

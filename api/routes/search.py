@@ -25,31 +25,6 @@ SEARCHERS = ("citizen", "agent", "department_editor", "reviewer", "admin", "mana
 Searcher = Annotated[Principal, Depends(require_role(*SEARCHERS))]
 
 
-def hit_json(hit: Any, *, explain: bool) -> dict[str, Any]:
-    """The JSON of one hit (the same shape as `lianxin search --json`)."""
-    out: dict[str, Any] = {
-        "entry_id": hit.entry_id,
-        "external_key": hit.external_key,
-        "question": hit.question,
-        "score": round(hit.score, 6),
-        "tier": hit.tier,
-        "region": hit.region_code,
-    }
-    if explain:
-        out["explanation"] = {
-            "matched_question": hit.matched_question,
-            "matched_terms": hit.matched_terms,
-            "bm25": hit.bm25,
-            "cosine": hit.cosine,
-            "rank_bm25": hit.rank_bm25,
-            "rank_dense": hit.rank_dense,
-            "fused": hit.score,
-            "kind": hit.kind,
-            "source": hit.source_code,
-        }
-    return out
-
-
 def get_search_engine(request: Request) -> SearchEngine:
     engine = getattr(request.app.state, "search_engine", None)
     if engine is None:
@@ -98,7 +73,7 @@ def search(
     )
     result = engine.search(q, top_k=top_k, region=region, mode=mode, filters=filters, explain=explain)  # type: ignore[arg-type]
     return {
-        "hits": [hit_json(h, explain=explain) for h in result.hits],
+        "hits": [h.to_json(explain=explain) for h in result.hits],
         "mode": result.mode,
         "degraded": result.degraded,
     }
