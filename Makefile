@@ -7,7 +7,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-pg check bench e2e-llm clean
+.PHONY: install run test test-sqlite test-pg check bench e2e-llm clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,15 @@ run: $(STAMP)
 ## All tests on SQLite, then the database tests again on PostgreSQL
 test: test-sqlite test-pg
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) browser
 	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+## Headless Chromium (+ a CJK font) for the report screenshot test; installed from Debian when missing
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-wqy-microhei; \
+	  else echo "chromium missing and not installable here (needs root and apt-get): the browser test will skip"; fi; }
 
 test-pg: $(STAMP)
 	LIANXIN_TEST_DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -m "db and not slow" $(PYTEST_ARGS)
