@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ingest.report import ImportReport, RowError
@@ -96,6 +96,9 @@ def run_import(
         else:
             savepoint.commit()
             report.written = True
+            # fresh planner statistics: without them SQLite answers federated listings (a correlated
+            # subquery per entry) through the status index instead of matter_key, minutes instead of a second
+            session.execute(text("ANALYZE entries"))
     except BaseException:
         if savepoint.is_active:
             savepoint.rollback()
