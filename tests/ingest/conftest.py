@@ -83,3 +83,28 @@ def gd_item(code: str, name: str, level: str = "省级", **over: Any) -> dict[st
 def write_jsonl(path: Path, items: Sequence[dict[str, Any]]) -> Path:
     path.write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in items) + "\n", encoding="utf-8")
     return path
+
+
+def expected_entries(items: Sequence[dict[str, Any]]) -> int:
+    """How many gd entries the items should give, counted straight from the raw fields (item × aspect present)."""
+
+    def has(v: Any) -> bool:
+        if isinstance(v, list):
+            return any(has(x) for x in v)
+        return v is not None and str(v).strip() not in ("无", "")
+
+    return sum(
+        sum(
+            [
+                has(i["material_intro"]),
+                has(i["handle_location"]),
+                has(i["handle_time_limit"]) or has(i["handle_time"]),
+                has(i["consult_phone"]),
+                has(i["complain_phone"]),
+                has(i["accept_standard"]),
+                has(i["bear_paltform"]) or i["online_book"] == "是",
+                has(i["DEPT_NAME"]),
+            ]
+        )
+        for i in items
+    )

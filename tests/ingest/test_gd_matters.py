@@ -13,7 +13,7 @@ from ingest.runner import run_import
 from ingest.validation import normalise_name
 from kb import service as kb_service
 from kb.models import Entry
-from tests.ingest.conftest import gd_item, write_jsonl
+from tests.ingest.conftest import expected_entries, gd_item, write_jsonl
 
 
 def _run(session, path, **kw):
@@ -143,25 +143,7 @@ def test_real_sample_of_shared_items(session, shared_dir, tmp_path):
     ][:20]
     path = write_jsonl(tmp_path / "sample.jsonl", sample)
 
-    def has(v):
-        if isinstance(v, list):
-            return any(has(x) for x in v)
-        return bool(v) and str(v).strip() not in ("无", "")
-
-    expected = 0
-    for i in sample:
-        expected += sum(
-            [
-                has(i["material_intro"]),
-                has(i["handle_location"]),
-                has(i["handle_time_limit"]) or has(i["handle_time"]),
-                has(i["consult_phone"]),
-                has(i["complain_phone"]),
-                has(i["accept_standard"]),
-                has(i["bear_paltform"]) or i["online_book"] == "是",
-                has(i["DEPT_NAME"]),
-            ]
-        )
+    expected = expected_entries(sample)
     report = _run(session, path)
     assert report.rejected == 0, report.errors
     assert report.created == expected
