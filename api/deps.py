@@ -24,7 +24,9 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent. With the default ("request") scope the
+# commit runs after the client already has its 2xx, so a failing commit would lose the write silently.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def current_principal(

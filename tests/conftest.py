@@ -129,14 +129,24 @@ def app(db_url: str):
 
 @pytest.fixture
 def client(app, session: Session):
-    """An HTTP client on the app whose requests share the test's rolled-back session."""
+    """An HTTP client on the app whose requests share the test's rolled-back session.
+
+    Each request runs in a savepoint that is released on success and rolled back when the route
+    raises, as the real ``get_session`` commits or rolls back: a failed request leaves nothing.
+    """
     from fastapi.testclient import TestClient
 
     from api.deps import get_session
 
     def _session():
-        yield session
-        session.flush()
+        savepoint = session.begin_nested()
+        try:
+            yield session
+            session.flush()
+            savepoint.commit()
+        except BaseException:
+            savepoint.rollback()
+            raise
 
     app.dependency_overrides[get_session] = _session
     with TestClient(app) as c:
