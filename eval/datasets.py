@@ -318,7 +318,7 @@ def load_set(path: Path) -> EvalSet:
         return from_files([(path.name, path.read_bytes())], name=path.stem)
     if not path.is_dir():
         raise DatasetError(f"{path} does not exist: pass a folder holding kb_queries.jsonl, tickets.csv, ...")
-    files = []
+    files: list[tuple[str, bytes]] = []
     for kind in KINDS:
         found = [path / f"{kind}{fmt}" for fmt in FORMATS if (path / f"{kind}{fmt}").is_file()]
         if len(found) > 1:

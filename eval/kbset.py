@@ -104,7 +104,7 @@ def entry_regions(*, session: Session) -> dict[str, str | None]:
     rows = session.execute(
         select(Entry.external_key, Entry.region_code).where(Entry.external_key.is_not(None))
     )
-    return {row[0]: row[1] for row in rows}
+    return {row[0]: row[1] for row in rows if row[0] is not None}
 
 
 def gate_keep(expected: set[str], *, distractor_share: float) -> Callable[[str], bool]:

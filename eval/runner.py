@@ -191,7 +191,8 @@ def run_answer(
     """
     started = time.perf_counter()
     outcomes: list[m.AnswerOutcome] = []
-    items = []
+    items: list[dict[str, Any]] = []
+    top_confidences: list[float] = []
     for q in [*kb_queries, *out_of_kb]:
         d = decide(q.query, q.region, None)
         chain = region_chain(q.region)
@@ -208,6 +209,7 @@ def run_answer(
             top_conf = float(open_d.confidence)
         top_correct = is_correct(top_key)
         outcomes.append(m.AnswerOutcome(q.in_kb, d.decision, float(d.confidence), correct, top_correct))
+        top_confidences.append(round(top_conf, 4))
         items.append(
             {
                 "id": q.id,
@@ -225,9 +227,7 @@ def run_answer(
                 "correct": correct if q.in_kb else d.decision != "answer",
             }
         )
-    curve = m.precision_coverage(
-        [i["top_confidence"] for i in items], [o.top_correct or False for o in outcomes]
-    )
+    curve = m.precision_coverage(top_confidences, [o.top_correct or False for o in outcomes])
     answered = [o for o in outcomes if o.decision == "answer"]
     op = {
         "coverage": len(answered) / len(outcomes) if outcomes else 0.0,

@@ -105,7 +105,8 @@ def compare(*, session: Session, base_id: int, other_id: int) -> dict[str, Any]:
     """
     base, other = get(session=session, run_id=base_id), get(session=session, run_id=other_id)
     a, b = _items(session, base.id), _items(session, other.id)
-    improved, regressed = [], []
+    improved: list[dict[str, Any]] = []
+    regressed: list[dict[str, Any]] = []
     for key in sorted(a.keys() & b.keys()):
         before, after = a[key], b[key]
         if before.correct == after.correct:
