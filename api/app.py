@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, logs
 from api.routes import ROUTERS, STARTUP_HOOKS
 from kb.config import Settings, get_settings
 from kb.db import make_engine, make_sessionmaker
@@ -16,6 +16,7 @@ from kb.db import make_engine, make_sessionmaker
 def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAPI:
     """Build the app for ``settings``; ``warm=False`` skips loading indexes (tests that need none)."""
     settings = settings or get_settings()
+    logs.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
@@ -74,8 +75,21 @@ def serve(
     """Serve the API (OpenAPI docs at /docs)."""
     import uvicorn
 
-    uvicorn.run("api.main:app", host=host, port=port, workers=workers, log_level="info")
+    from api import logs
+
+    logging.getLogger().setLevel(logging.INFO)  # main() set WARNING for the other commands
+    uvicorn.run(
+        "api.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        log_config=logs.uvicorn_log_config(),
+    )
 
 
 def main() -> None:
+    from api import logs
+
+    logs.install(logging.WARNING)  # commands report through rich; logs only for what goes wrong
     app()
