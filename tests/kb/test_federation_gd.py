@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,14 +41,33 @@ def _subset(items: list[dict]) -> list[dict]:
     return both + city_only + prov_only
 
 
-@pytest.fixture
-def gd_subset(session, shared_dir, tmp_path) -> list[dict]:
+@pytest.fixture(scope="module")
+def gd_db(engine, shared_dir, tmp_path_factory) -> Iterator[tuple[Session, list[dict]]]:
+    """The real subset imported once for the module's read-only tests, rolled back at the end."""
     items = _subset(_items(shared_dir))
-    path = tmp_path / "gd_subset.jsonl"
+    path = tmp_path_factory.mktemp("gd") / "gd_subset.jsonl"
     path.write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in items), encoding="utf-8")
-    report = run_import(session=session, adapter=GdMattersAdapter(path))
-    assert report.rejected == 0, report.errors
-    return items
+    connection = engine.connect()
+    outer = connection.begin()
+    s = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        report = run_import(session=s, adapter=GdMattersAdapter(path))
+        assert report.rejected == 0, report.errors
+        yield s, items
+    finally:
+        s.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(gd_db) -> Session:
+    return gd_db[0]
+
+
+@pytest.fixture
+def gd_subset(gd_db) -> list[dict]:
+    return gd_db[1]
 
 
 def _federated(session: Session, region: str) -> list[Entry]:
@@ -162,7 +182,19 @@ def test_kb_conflicts_cli_lists_real_matters(fresh_db, shared_dir, tmp_path, mon
 
 
 @pytest.mark.slow
-def test_full_file_federation(session, shared_dir):
+def test_full_file_federation(engine, shared_dir):
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        _check_full_file(session, shared_dir)
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+def _check_full_file(session: Session, shared_dir: Path) -> None:
     report = run_import(
         session=session, adapter=GdMattersAdapter(shared_dir / "data/gd_matters/policy.jsonl")
     )
