@@ -340,11 +340,25 @@ def model_key(mode: str, verified: bool) -> str:
 
 
 def dev_examples(
-    *, engine: Any, session: Any, eval_dir: Path, mode: str = "hybrid", embedder: Any = None
+    *,
+    engine: Any,
+    session: Any,
+    eval_dir: Path,
+    mode: str = "hybrid",
+    embedder: Any = None,
+    augment: int = 0,
+    seed: int = 12345,
 ) -> tuple[list[Example], dict[str, int]]:
-    """Features of the dev questions that reach retrieval; counts of those the safety screen stops."""
+    """Features of the dev questions that reach retrieval; counts of those the safety screen stops.
+
+    ``augment`` adds that many spoken variants per question (fillers, no punctuation, homophones),
+    labelled by what retrieval returns for them: the hidden sets are phrased like speech.
+    """
+    import random
+
     from assistant.safety import screen
 
+    rng = random.Random(seed)
     out: list[Example] = []
     screened = {"in_kb": 0, "out_of_kb": 0}
     for name, group in (("kb_queries.jsonl", "dev-in"), ("out_of_kb.jsonl", "dev-out")):
@@ -363,6 +377,15 @@ def dev_examples(
             expected = _expected_keys(item)
             label = int(bool(hits) and hits[0].external_key in expected)
             out.append(Example(feats, label, group, item["id"]))
+            for _ in range(augment):
+                variant = spoken(s.text, rng)
+                if screen(variant).kind != "ok":
+                    continue
+                hits, feats, _ = search_features(
+                    engine=engine, session=session, query=variant, region=region, mode=mode, embedder=embedder
+                )
+                label = int(bool(hits) and hits[0].external_key in expected)
+                out.append(Example(feats, label, f"{group}-aug", item["id"]))
     return out, screened
 
 
@@ -492,9 +515,10 @@ def fit(
     eval_dir: Path,
     mode: str = "hybrid",
     embedder: Any = None,
-    synthetic: int = 1500,
+    synthetic: int = 0,
+    augment: int = 1,
     seed: int = 12345,
-    c: float = 1.0,
+    c: float = 0.03,
     dev_weight: float = 3.0,
     folds: int = 5,
     max_wrong_rate: float = 0.005,
@@ -508,10 +532,22 @@ def fit(
 
     n_in, n_out = count("kb_queries.jsonl"), count("out_of_kb.jsonl")
     dev, screened = dev_examples(
-        engine=engine, session=session, eval_dir=eval_dir, mode=mode, embedder=embedder
+        engine=engine,
+        session=session,
+        eval_dir=eval_dir,
+        mode=mode,
+        embedder=embedder,
+        augment=augment,
+        seed=seed,
     )
-    syn = synthetic_examples(
-        engine=engine, session=session, n=synthetic, seed=seed, mode=mode, embedder=embedder
+    # synthetic examples are off by default: their leave-one-out negatives are label noise here (the
+    # KB holds near-duplicates of most matters), and fitting with them cut dev accuracy by half
+    syn = (
+        synthetic_examples(
+            engine=engine, session=session, n=synthetic, seed=seed, mode=mode, embedder=embedder
+        )
+        if synthetic
+        else []
     )
     variants: list[tuple[str, tuple[str, ...]]] = [(model_key(mode, False), FEATURES)]
     if embedder is not None:
@@ -524,10 +560,12 @@ def fit(
             "synthetic_neg": sum(1 for ex in syn if ex.group == "syn-neg"),
         },
         "dev_top1_correct": sum(ex.label for ex in dev if ex.group == "dev-in"),
+        "dev_spoken_top1_correct": sum(ex.label for ex in dev if ex.group == "dev-in-aug"),
         "screened_before_retrieval": screened,
         "params": {
             "mode": mode,
             "synthetic": synthetic,
+            "augment": augment,
             "seed": seed,
             "C": c,
             "dev_weight": dev_weight,
@@ -565,6 +603,9 @@ def fit(
     return models, report
 
 
+CLARIFY_FLOOR = 0.5
+
+
 def _fit_one(
     dev: list[Example],
     syn: list[Example],
@@ -582,15 +623,20 @@ def _fit_one(
 ) -> tuple[Calibrator, dict[str, Any]]:
     import random
 
-    # out-of-fold probabilities for every dev question: its own line never trains the model that scores it
-    order = list(range(len(dev)))
-    random.Random(seed).shuffle(order)
-    oof = [0.0] * len(dev)
+    # out-of-fold probabilities for every dev question: neither its own line nor its spoken variants
+    # train the model that scores it
+    items = sorted({ex.item for ex in dev})
+    random.Random(seed).shuffle(items)
+    fold_of = {item: k % folds for k, item in enumerate(items)}
+    real = [ex for ex in dev if not ex.group.endswith("-aug")]
+    probs: dict[int, float] = {}
     for k in range(folds):
-        test_idx = set(order[k::folds])
-        model = _train([*syn, *(dev[i] for i in order if i not in test_idx)], dev_weight, c, names)
-        for i in test_idx:
-            oof[i] = model.probability(dev[i].feats)
+        model = _train([*syn, *(ex for ex in dev if fold_of[ex.item] != k)], dev_weight, c, names)
+        for i, ex in enumerate(real):
+            if fold_of[ex.item] == k:
+                probs[i] = model.probability(ex.feats)
+    oof = [probs[i] for i in range(len(real))]
+    dev_all, dev = dev, real
     grid = [i / 200 for i in range(20, 200)]
     table = [outcome(oof, dev, t, screened, n_in, n_out) for t in grid]
     ok = [
@@ -607,7 +653,10 @@ def _fit_one(
         for t in grid
         if t <= chosen["threshold"] and sum(1 for p in out_probs if p >= t) / n_out <= 1 - min_out_escalated
     ]
-    final = _train([*syn, *dev], dev_weight, c, names)
+    final = _train([*syn, *dev_all], dev_weight, c, names)
     final.answer_threshold = chosen["threshold"]
-    final.clarify_threshold = min(clarify_ok) if clarify_ok else chosen["threshold"]
+    # floor: the dev sets hold few out-of-KB questions that reach retrieval, so a clarify offers
+    # entries only when the top one is at least as likely right as wrong
+    lowest = min(clarify_ok) if clarify_ok else chosen["threshold"]
+    final.clarify_threshold = min(max(lowest, CLARIFY_FLOOR), chosen["threshold"])
     return final, chosen

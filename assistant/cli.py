@@ -49,7 +49,8 @@ def ask(
 
 def calibrate(
     mode: Annotated[str, typer.Option(help="retrieval mode to calibrate: hybrid | bm25")] = "hybrid",
-    synthetic: Annotated[int, typer.Option(help="KB questions sampled for synthetic examples")] = 1500,
+    synthetic: Annotated[int, typer.Option(help="KB questions sampled for synthetic examples (0: none)")] = 0,
+    augment: Annotated[int, typer.Option(help="spoken variants per dev question")] = 1,
     seed: Annotated[int, typer.Option()] = 12345,
     out: Annotated[Path | None, typer.Option(help="artefact to update (default: the shipped one)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the fit report as JSON")] = False,
@@ -86,6 +87,7 @@ def calibrate(
             mode=mode,
             embedder=embedder,
             synthetic=synthetic,
+            augment=augment,
             seed=seed,
         )
         kb_meta = {**kb_service.stats(session=session), "revision": kb_service.revision(session=session)}
