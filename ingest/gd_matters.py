@@ -46,7 +46,7 @@ from kb import service as kb_service
 from kb.schemas import EntryCreate
 
 SOURCE_CODE = "gd_matters"
-REGIONS = [
+REGIONS: list[dict[str, Any]] = [
     {"code": "440000", "name": "广东省", "level": "province", "parent": None},
     {"code": "440100", "name": "广州市", "level": "city", "parent": "440000"},
 ]

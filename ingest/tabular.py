@@ -140,7 +140,7 @@ def _delimited(content: str, path: Path, delimiter: str) -> Iterator[tuple[int, 
     for n, values in enumerate(reader, 2):
         if not any(v.strip() for v in values):
             continue
-        record = {h: v for h, v in zip(header, values, strict=False) if h}
+        record: dict[str, Any] = {h: v for h, v in zip(header, values, strict=False) if h}
         if len(values) > len(header):
             record[EXTRA_CELLS] = values[len(header) :]
         yield n, record
