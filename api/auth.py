@@ -107,6 +107,43 @@ def check_region(session: Session, principal: Principal, region_code: str | None
         )
 
 
+def ticket_scope(session: Session, principal: Principal) -> set[str] | None:
+    """Regions whose tickets the principal handles: its region and those below; None = every region.
+
+    Narrower than ``region_scope``: a city reads the province's KB entries (they apply to its
+    callers), but the province's tickets, and other cities' counted in a province-wide KPI, are not
+    its business.
+    """
+    if principal.region_code is None:
+        return None
+    return kb_service.region_subtree(session=session, code=principal.region_code)
+
+
+def sees_unscoped_tickets(session: Session, principal: Principal) -> bool:
+    """Tickets without a region belong to the provincial hotline: unscoped or top-level principals."""
+    if principal.region_code is None:
+        return True
+    return kb_service.require_region(session=session, code=principal.region_code).parent_code is None
+
+
+def check_ticket_region(session: Session, principal: Principal, region_code: str | None) -> None:
+    """PermissionDenied when a ticket of ``region_code`` is outside the principal's ticket scope."""
+    scope = ticket_scope(session, principal)
+    if scope is None:
+        return
+    if region_code is None:
+        if not sees_unscoped_tickets(session, principal):
+            raise PermissionDenied(
+                "tickets without a region are the provincial hotline's: ask a province-level agent"
+            )
+        return
+    if region_code not in scope:
+        raise PermissionDenied(
+            f"region {region_code} is outside your scope ({principal.region_code}): "
+            "ask the staff of that region"
+        )
+
+
 def can_read_entry(
     session: Session, principal: Principal, region_code: str | None, department: str | None
 ) -> bool:

@@ -295,11 +295,15 @@ def get_all(
     status: str | None = None,
     overdue: bool | None = None,
     region_codes: Sequence[str] | None = None,
+    include_unscoped: bool = False,
     category: str | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[Ticket], int]:
-    """A page of tickets (newest first) and the total; ``unit_id`` matches lead or assisting units."""
+    """A page of tickets (newest first) and the total; ``unit_id`` matches lead or assisting units.
+
+    With ``region_codes``, tickets of those regions, plus those without a region if ``include_unscoped``.
+    """
     q = select(Ticket)
     if unit_id is not None:
         assisted = select(Ticket.id).join(Ticket.assisting_units).where(Unit.id == unit_id)
@@ -313,7 +317,8 @@ def get_all(
         cond = func.coalesce(or_(Ticket.overdue.is_(True), overdue_condition(utcnow())), False)
         q = q.where(cond if overdue else ~cond)
     if region_codes is not None:
-        q = q.where(Ticket.region_code.in_(list(region_codes)))
+        cond = Ticket.region_code.in_(list(region_codes))
+        q = q.where(or_(cond, Ticket.region_code.is_(None)) if include_unscoped else cond)
     if category:
         q = q.where(Ticket.category == category)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import errors
-from api.auth import Principal, check_region, region_scope
+from api.auth import Principal, check_ticket_region, sees_unscoped_tickets, ticket_scope
 from api.deps import SessionDep, current_principal, require_role
 from kb import service as kb_service
 from kb.db import transaction, utcnow
@@ -92,7 +92,7 @@ def _visible(session: SessionDep, principal: Principal, ticket_id: int) -> Ticke
     if principal.role == "unit_user":
         service.check_access(t, role=principal.role, unit_id=principal.unit_id)
     elif principal.role != "admin":
-        check_region(session, principal, t.region_code)
+        check_ticket_region(session, principal, t.region_code)
     return t
 
 
@@ -139,7 +139,7 @@ def create_ticket(
     if idempotency_key is not None:
         ticket_in = ticket_in.model_copy(update={"idempotency_key": idempotency_key})
     if principal.role != "citizen":  # staff register tickets of their own region; citizens anywhere
-        check_region(session, principal, ticket_in.region_code)
+        check_ticket_region(session, principal, ticket_in.region_code)
     ticket, token, replayed = service.create_with_token(
         session=session, ticket_in=ticket_in, actor=principal.name
     )
@@ -161,17 +161,18 @@ def list_tickets(
 ) -> TicketPage:
     """Tickets the caller may see: a unit user its unit's, others their region's."""
     codes: list[str] | None = None
+    unscoped = True
     if principal.role == "unit_user":
         if unit not in (None, principal.unit_id):
             raise PermissionDenied(
                 f"you see only your unit's tickets (unit {principal.unit_id}), not unit {unit}'s"
             )
         unit = principal.unit_id if principal.unit_id is not None else -1
-    elif (scope := region_scope(session, principal)) is not None:
-        codes = sorted(scope)
+    elif (scope := ticket_scope(session, principal)) is not None:
+        codes, unscoped = sorted(scope), sees_unscoped_tickets(session, principal)
     items, total = service.get_all(
         session=session, unit_id=unit, status=status, overdue=overdue, region_codes=codes,
-        category=category, offset=offset, limit=limit,
+        include_unscoped=unscoped, category=category, offset=offset, limit=limit,
     )  # fmt: skip
     return TicketPage(
         items=[_read(session, t, principal) for t in items], total=total, offset=offset, limit=limit
@@ -233,6 +234,8 @@ def ticket_action(
     """One lifecycle step (``tickets.service.TRANSITIONS``); ``version`` is the version you read."""
     if principal.role != "unit_user":
         _visible(session, principal, ticket_id)
+        if action == "merge" and data.master_id is not None:
+            _visible(session, principal, data.master_id)  # no merging into, or probing, another region's
     t = service.act(
         session=session, ticket_id=ticket_id, action=action, data=data,
         actor=principal.name, role=principal.role, unit_id=principal.unit_id,
@@ -255,10 +258,10 @@ def kpi(
     """直接答复率, 办结率, 按时办结率, 满意率, 退单率, dispatch time, overdue counts; by unit, region,
     category and period. Definitions: tickets/kpi.py."""
     if region:
-        check_region(session, principal, region)
+        check_ticket_region(session, principal, region)
         codes: set[str] | None = kb_service.region_subtree(session=session, code=region)
     else:
-        codes = region_scope(session, principal)
+        codes = ticket_scope(session, principal)
     return kpi_mod.compute(session=session, start=start, end=end, region_codes=codes, period=period)
 
 

@@ -179,3 +179,181 @@ def test_bad_requests_say_what_is_wrong(client, tokens, kb_data):
     assert r.status_code == 409 and "published" in r.json()["detail"]
     r = client.get("/kb/entries", headers={"Authorization": "Basic abc"})
     assert r.status_code == 401 and "Bearer" in r.json()["detail"]
+
+
+# ---------------------------------------------------------------- tickets
+
+
+SECRET_CONTENT, SECRET_PHONE = "机密投诉内容甲乙丙", "13987654321"
+T_ROLES = [
+    "anonymous",
+    "citizen",
+    "agent_province",
+    "agent_tianshui",
+    "agent_lanzhou",
+    "editor_hrss",
+    "reviewer_province",
+    "unit_housing",
+    "unit_water",
+    "manager_lanzhou",
+    "manager_tianshui",
+    "admin",
+]
+
+
+@pytest.fixture
+def t_tokens(session, tokens):
+    """The KB principals plus unit users of 兰州住建 / 兰州水务 and managers of 兰州 / 天水."""
+    from api.auth import create_token
+    from tickets import service as ticket_service
+
+    ticket_service.seed_demo_units(session=session)
+    units = {u.name: u for u in ticket_service.get_units(session=session)}
+    h = dict(tokens)
+    for key, name in (("unit_housing", "兰州市住房和城乡建设局"), ("unit_water", "兰州市水务局")):
+        tok = create_token(
+            session=session, name=key, role="unit_user", region_code="620100", unit_id=units[name].id
+        )
+        h[key] = {"Authorization": f"Bearer {tok}"}
+    for key, region in (("manager_lanzhou", "620100"), ("manager_tianshui", "620500")):
+        tok = create_token(session=session, name=key, role="manager", region_code=region)
+        h[key] = {"Authorization": f"Bearer {tok}"}
+    return h, units
+
+
+@pytest.fixture
+def t_data(session, t_tokens):
+    """Tickets of 城关区 (兰州, dispatched to 兰州住建), 麦积区 (天水), the province and no region."""
+    from tickets import service as ticket_service
+    from tickets.schemas import ActionIn, TicketCreate
+
+    _, units = t_tokens
+
+    def make(region_code):
+        body = {"channel": "phone", "content": SECRET_CONTENT, "caller_phone": SECRET_PHONE}
+        return ticket_service.create(
+            session=session, ticket_in=TicketCreate(**body, region_code=region_code), actor="matrix"
+        )
+
+    t = {"lz": make("620102"), "ts": make("620503"), "prov": make("620000"), "none": make(None)}
+    ticket_service.act(
+        session=session, ticket_id=t["lz"].id, action="dispatch", actor="matrix", role="agent",
+        data=ActionIn(version=1, unit_id=units["兰州市住房和城乡建设局"].id),
+    )  # fmt: skip
+    return {k: v.id for k, v in t.items()}
+
+
+# endpoint -> (body, expected status per role in T_ROLES order)
+T_MATRIX = {
+    ("GET", "/tickets/units"): (None, [401, 403, 200, 200, 200, 403, 403, 200, 200, 200, 200, 200]),
+    ("POST", "/tickets/units"): (
+        {"name": "矩阵测试单位", "department": "市水务局", "region_code": "620102"},
+        [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201],
+    ),
+    ("POST", "/tickets"): (
+        {"channel": "phone", "content": "路灯不亮", "region_code": "620102"},
+        [401, 201, 201, 403, 201, 403, 403, 403, 403, 403, 403, 201],
+    ),
+    ("GET", "/tickets"): (None, [401, 403, 200, 200, 200, 403, 403, 200, 200, 200, 200, 200]),
+    ("GET", "/tickets/{lz}"): (None, [403, 403, 200, 403, 200, 403, 403, 200, 403, 200, 403, 200]),
+    # a city's staff do not see the province's tickets, nor those without a region
+    ("GET", "/tickets/{prov}"): (None, [403, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET", "/tickets/{none}"): (None, [403, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET", "/tickets/{lz}/caller-phone"): (
+        None,
+        [401, 403, 200, 403, 200, 403, 403, 403, 403, 403, 403, 200],
+    ),
+    ("POST", "/tickets/{lz}/sign"): (
+        {"version": 2},
+        [401, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200],
+    ),
+    ("POST", "/tickets/{ts}/dispatch"): (
+        {"version": 1, "department": "市水务局"},
+        [401, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 200],
+    ),
+    ("POST", "/tickets/{lz}/supervise"): (
+        {"version": 2},
+        [401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 200],
+    ),
+    # merging a 天水 ticket into a 兰州 one needs both in scope
+    ("POST", "/tickets/{ts}/merge"): (
+        {"version": 1, "master_id": "{lz}"},
+        [401, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200],
+    ),
+    # rating is refused by scope before the ticket's state is told (409: not replied yet)
+    ("POST", "/tickets/{lz}/rate"): (
+        {"satisfied": True, "resolved": True},
+        [403, 403, 409, 403, 409, 403, 403, 403, 403, 403, 403, 409],
+    ),
+    ("GET", "/kpi"): (None, [401, 403, 200, 200, 200, 403, 403, 403, 403, 200, 200, 200]),
+    ("GET", "/kpi?region=620000"): (None, [401, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET", "/kpi?region=620100"): (None, [401, 403, 200, 403, 200, 403, 403, 403, 403, 200, 403, 200]),
+    # the official calendar is public on purpose: no principal's data in it
+    ("GET", "/calendar/workday/2025-10-11"): (None, [200] * 12),
+    ("PUT", "/calendar/overrides/2031-01-02?workday=false"): (
+        None,
+        [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200],
+    ),
+}
+
+
+def _fill(value, ids):
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    return value
+
+
+@pytest.mark.parametrize(("method", "path"), list(T_MATRIX))
+def test_ticket_role_endpoint_matrix(client, t_tokens, t_data, session, method, path):
+    h, _ = t_tokens
+    body, expected = T_MATRIX[(method, path)]
+    got = []
+    for role in T_ROLES:
+        url = path.format(**t_data)
+        sp = session.begin_nested()  # each role sees the same starting state
+        r = client.request(method, url, headers=h.get(role, {}), json=_fill(body, t_data))
+        sp.rollback()
+        session.expire_all()
+        got.append(r.status_code)
+        if r.status_code >= 400:
+            assert r.json()["detail"], f"{role} {method} {url}: an error must say what to do"
+            # a refusal tells nothing of the ticket it refuses
+            assert SECRET_CONTENT not in r.text and SECRET_PHONE[-4:] not in r.text, (role, url, r.text)
+    assert dict(zip(T_ROLES, got, strict=True)) == dict(zip(T_ROLES, expected, strict=True))
+
+
+# which fixture tickets each principal's listing shows, and its total counts only those
+T_LISTED = {
+    "agent_province": {"lz", "ts", "prov", "none"},
+    "agent_tianshui": {"ts"},
+    "agent_lanzhou": {"lz"},
+    "unit_housing": {"lz"},
+    "unit_water": set(),
+    "manager_lanzhou": {"lz"},
+    "manager_tianshui": {"ts"},
+    "admin": {"lz", "ts", "prov", "none"},
+}
+
+
+@pytest.mark.parametrize("role", list(T_LISTED))
+def test_ticket_listing_and_its_total_show_only_the_callers_scope(client, t_tokens, t_data, role):
+    h, _ = t_tokens
+    page = client.get("/tickets", params={"limit": 200}, headers=h[role]).json()
+    names = {k for k, v in t_data.items() if v in {t["id"] for t in page["items"]}}
+    assert names == T_LISTED[role]
+    assert page["total"] == len(page["items"])  # the count leaks nothing beyond what is listed
+    for filters in ({"status": "received"}, {"overdue": "false"}, {"category": "城建"}):
+        filtered = client.get("/tickets", params={**filters, "limit": 200}, headers=h[role]).json()
+        assert {t["id"] for t in filtered["items"]} <= {t_data[k] for k in T_LISTED[role]}
+
+
+def test_kpi_counts_only_the_callers_scope(client, t_tokens, t_data):
+    h, _ = t_tokens
+    received = {
+        role: client.get("/kpi", headers=h[role]).json()["overall"]["received"]
+        for role in ("agent_province", "agent_tianshui", "manager_lanzhou", "manager_tianshui")
+    }
+    # the province's view counts every ticket with a region; a city's only its own
+    assert received == {"agent_province": 3, "agent_tianshui": 1, "manager_lanzhou": 1, "manager_tianshui": 1}
