@@ -87,25 +87,18 @@ def eval_command(
             fail(str(exc))
         if set_dir is None:
             fail("--set DIR is required: the folder holding the evaluation set (e.g. ../shared/eval)")
-    url = (
-        db
-        or f"sqlite:///{(settings.data_dir / 'eval' / ('gate.db' if suite == 'gate' else 'kb.db')).resolve()}"
-    )
+    if distractors is not None and not 0 <= distractors <= 1:
+        fail(f"--distractors {distractors} is not a share: give a number from 0 to 1 (e.g. 0.05)")
+    db_name = "gate.db" if suite == "gate" else "kb.db" if distractors is None else f"kb-{distractors:g}.db"
+    url = db or f"sqlite:///{(settings.data_dir / 'eval' / db_name).resolve()}"
     if suite == "gate" and db is None:
         path = Path(url.split("///", 1)[1])
         path.unlink(missing_ok=True)  # the gate indexes a fresh subset every time
     migrate.upgrade(url)
     engine = make_engine(url)
-    llm = None
-    if settings.llm.enabled:
-        from assistant.llm import LLMClient
+    from assistant.llm import LLMClient
 
-        llm = LLMClient(
-            base_url=settings.llm.base_url,
-            model=settings.llm.model,
-            api_key=settings.llm.api_key.get_secret_value(),
-            timeout_s=settings.llm.timeout_s,
-        )
+    llm = LLMClient.from_settings(settings.llm)
     try:
         with transaction(make_sessionmaker(engine)) as session:
             kb_service.load_bundled_regions(session=session)
