@@ -39,8 +39,6 @@ def test_eval_retrieval_prints_one_json_object_and_writes_reports(fresh_db, shar
         "--set",
         str(set_dir),
         "--json",
-        "--db",
-        fresh_db.url,
         "--distractors",
         "0.001",
         "--report-dir",
@@ -57,7 +55,9 @@ def test_eval_retrieval_prints_one_json_object_and_writes_reports(fresh_db, shar
     # the bogus expected key is listed, and its question left out of the scores
     assert out["missing_keys"] == 1 and out["unscorable_queries"] == 1
     assert out["configs"]["retrieval"]["bm25"]["retrieval_questions"] == 8
-    assert out["run_id"] >= 1
+    assert out["run_id"] >= 1  # stored in the service database
+    # the KB under evaluation has a database of its own, named after the distractor share
+    assert (tmp_path / "var" / "eval" / "kb-0.001.db").is_file()
     md = (tmp_path / "out" / "report.md").read_text("utf-8")
     assert "x-1: `gd_matters:NOPE:location`" in md
     assert "<img class='plot' id='plot-retrieval'" in (tmp_path / "out" / "report.html").read_text("utf-8")
