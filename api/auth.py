@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from api.models import ROLES, ApiToken
 from kb import service as kb_service
 from kb.errors import PermissionDenied, ValidationFailed
+from kb.models import Entry
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,14 @@ def can_read_entry(
         scope = region_scope(session, principal)
         return scope is None or region_code is None or region_code in scope
     return False
+
+
+def entry_reader(session: Session, principal: Principal) -> Callable[[Entry], bool]:
+    """``can_read_entry`` for many entries: the principal's scope is looked up once."""
+    if principal.role in ("agent", "reviewer", "manager"):
+        scope = region_scope(session, principal)
+        return lambda e: scope is None or e.region_code is None or e.region_code in scope
+    return lambda e: can_read_entry(session, principal, e.region_code, e.department)
 
 
 def can_edit_entry(

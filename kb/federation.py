@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
@@ -140,14 +140,22 @@ class Conflict:
     entry_ids: list[int] = field(default_factory=list)
 
 
-def conflicts(*, session: Session, status: str | None = None) -> list[Conflict]:
-    """Matters answered by several regions/tiers whose facts (phone, location, time limit) disagree."""
+def conflicts(
+    *, session: Session, status: str | None = None, visible: Callable[[Entry], bool] | None = None
+) -> list[Conflict]:
+    """Matters answered by several regions/tiers whose facts (phone, location, time limit) disagree.
+
+    ``visible`` keeps only the entries a caller may read, so a conflict never shows another
+    department's or region's entry to someone who could not open it.
+    """
     stmt = select(Entry).where(Entry.matter_key.is_not(None), Entry.status != "retired")
     if status:
         stmt = stmt.where(Entry.status == status)
     groups: dict[tuple[str, str | None], list[Entry]] = defaultdict(list)
     for e in session.scalars(stmt.order_by(Entry.id)).unique():
         assert e.matter_key is not None
+        if visible is not None and not visible(e):
+            continue
         groups[(e.matter_key, e.aspect)].append(e)
     out: list[Conflict] = []
     for (mk, aspect), entries in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):

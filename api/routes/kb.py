@@ -6,7 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from api.auth import Principal, can_edit_entry, can_read_entry, can_review_entry, check_region, region_scope
+from api.auth import (
+    Principal,
+    can_edit_entry,
+    can_read_entry,
+    can_review_entry,
+    check_region,
+    entry_reader,
+    region_scope,
+)
 from api.deps import SessionDep, require_role
 from kb import federation
 from kb import service as kb_service
@@ -105,10 +113,12 @@ def update_entry(entry_id: int, entry_in: EntryUpdate, session: SessionDep, prin
     entry = kb_service.require(session=session, entry_id=entry_id)
     if not can_edit_entry(session, principal, entry.region_code, entry.department):
         raise PermissionDenied(
-            f"entry {entry_id} belongs to {entry.department or 'no department'}: you cannot edit it"
+            f"entry {entry_id} is not an entry of your department: you can edit only your department's entries"
         )
-    if principal.role == "department_editor" and entry_in.department not in (None, principal.department):
-        raise PermissionDenied("you cannot hand an entry to another department: ask a reviewer")
+    if principal.role == "department_editor":
+        if entry_in.department not in (None, principal.department):
+            raise PermissionDenied("you cannot hand an entry to another department: ask a reviewer")
+        check_region(session, principal, entry_in.region_code)  # nor move it out of your region
     return EntryRead.of(
         kb_service.update(session=session, entry_id=entry_id, entry_in=entry_in, actor=principal.name)
     )
@@ -165,4 +175,5 @@ def topics(session: SessionDep, principal: Reader) -> list[dict[str, str]]:
 @router.get("/conflicts")
 def conflicts(session: SessionDep, principal: Curator) -> list[dict[str, Any]]:
     """Matters whose tiers disagree on phone, location or time limit, for review."""
-    return [c.__dict__ for c in federation.conflicts(session=session)]
+    visible = entry_reader(session, principal)
+    return [c.__dict__ for c in federation.conflicts(session=session, visible=visible)]

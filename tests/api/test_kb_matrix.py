@@ -357,3 +357,71 @@ def test_kpi_counts_only_the_callers_scope(client, t_tokens, t_data):
     }
     # the province's view counts every ticket with a region; a city's only its own
     assert received == {"agent_province": 3, "agent_tianshui": 1, "manager_lanzhou": 1, "manager_tianshui": 1}
+
+
+# ---------------------------------------------------------------- KB scope details
+
+
+def test_conflicts_show_only_entries_the_caller_may_read(client, tokens, session):
+    prov = factories.source(session, code="c-prov", tier="province", region_code="620000")
+    ts = factories.source(session, code="c-ts", tier="city", region_code="620500")
+    lz = factories.source(session, code="c-lz", tier="city", region_code="620100")
+    key = {"matter_key": "冲突测试事项", "aspect": "consult_phone"}
+    e_prov = factories.entry(
+        session,
+        source_code=prov.code,
+        region_code="620000",
+        department=HRSS,
+        answer="咨询电话：0931-8123456",
+        **key,
+    )
+    e_ts = factories.entry(
+        session,
+        source_code=ts.code,
+        region_code="620500",
+        department=HEALTH,
+        answer="咨询电话：0938-8765432",
+        **key,
+    )
+    e_lz = factories.entry(
+        session,
+        source_code=lz.code,
+        region_code="620100",
+        department=HRSS,
+        answer="咨询电话：0931-8000000",
+        **key,
+    )
+
+    def seen(who):
+        r = client.get("/kb/conflicts", headers=tokens[who])
+        assert r.status_code == 200, r.text
+        return {i for c in r.json() if c["matter_key"] == key["matter_key"] for i in c["entry_ids"]}
+
+    assert seen("admin") == seen("reviewer_province") == {e_prov.id, e_ts.id, e_lz.id}
+    assert seen("reviewer_lanzhou") == {e_prov.id, e_lz.id}  # not 天水's entry
+    assert seen("editor_hrss") == {e_prov.id, e_lz.id}  # not 医保局's entry
+    assert seen("editor_health") == set()  # one entry of its own: nothing to compare
+
+
+def test_an_editor_cannot_move_an_entry_out_of_its_region(client, session):
+    from api.auth import create_token
+
+    token = create_token(
+        session=session, name="ts-editor", role="department_editor", region_code="620500", department=HEALTH
+    )
+    h = {"Authorization": f"Bearer {token}"}
+    src = factories.source(session, code="m-ts", tier="city", region_code="620500")
+    body = {"question": "天水医保", "answer": "答复", "source_code": src.code, "region_code": "620500"}
+    created = client.post("/kb/entries", json=body, headers=h)
+    assert created.status_code == 201, created.text
+    url = f"/kb/entries/{created.json()['id']}"
+    r = client.patch(url, json={"version": 1, "region_code": "620100"}, headers=h)
+    assert r.status_code == 403 and "outside your scope" in r.json()["detail"]
+    assert client.get(url, headers=h).json()["region_code"] == "620500"
+
+
+def test_refusing_an_edit_does_not_name_the_owner(client, tokens, kb_data):
+    r = client.patch(
+        f"/kb/entries/{kb_data['lanzhou']}", json={"version": 1, "answer": "x"}, headers=tokens["editor_hrss"]
+    )
+    assert r.status_code == 403 and HEALTH not in r.text and "your department" in r.json()["detail"]
