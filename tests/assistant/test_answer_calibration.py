@@ -10,6 +10,9 @@ import pytest
 from assistant.aspects import asked_aspect
 from assistant.calibration import FEATURES, Calibrator, features, load_all, save_all, spoken
 from retrieval import Hit
+from tests.assistant import demo_kb as demo_fixtures
+
+demo_kb, demo_session = demo_fixtures.demo_kb, demo_fixtures.demo_session  # the shared fixtures
 
 
 def hit(
@@ -126,3 +129,57 @@ def test_spoken_variants_drop_punctuation() -> None:
 )
 def test_asked_aspect(question: str, aspect: str | None) -> None:
     assert asked_aspect(question) == aspect
+
+
+def _write_eval(folder: Path, kb: list[tuple[str, str | None, str]], out: list[str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "kb_queries.jsonl").open("w", encoding="utf-8") as f:
+        for i, (query, region, key) in enumerate(kb):
+            source, _, rest = key.partition(":")
+            f.write(
+                json.dumps(
+                    {
+                        "id": f"t-q{i}",
+                        "query": query,
+                        "region": region,
+                        "expect": [{"source": source, "key": rest}],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+    with (folder / "out_of_kb.jsonl").open("w", encoding="utf-8") as f:
+        for i, query in enumerate(out):
+            f.write(json.dumps({"id": f"t-o{i}", "query": query, "expect": []}, ensure_ascii=False) + "\n")
+
+
+@pytest.mark.db
+def test_fit_is_reproducible_and_reports_out_of_fold_metrics(tmp_path: Path, demo_session) -> None:  # type: ignore[no-untyped-def]
+    from assistant.calibration import fit
+    from retrieval import build_engine
+
+    engine = build_engine(session=demo_session, embedder=None)
+    _write_eval(
+        tmp_path,
+        [
+            ("城乡居民养老保险在哪里参保登记", "620000", "demo:demo_gansu_12345:1"),
+            ("居民养老保险每年啥时候交钱", "620000", "demo:demo_gansu_12345:2"),
+            ("退休了养老金什么时候能领到", "620000", "demo:demo_gansu_12345:3"),
+            ("养老保险交了不满十五年咋办", "620000", "demo:demo_gansu_12345:4"),
+            ("养老保险关系跨省转移接续怎么办理", "620000", "demo:demo_gansu_12345:5"),
+            ("领取养老金每年要做资格认证吗", "620000", "demo:demo_gansu_12345:6"),
+            ("兰州城乡居民养老保险在哪里参保", "620100", "demo:demo_lanzhou_12345:1"),
+            ("在兰州怎么领失业金", "620100", "demo:demo_lanzhou_12345:2"),
+            ("养老保险", "620000", "demo:demo_gansu_12345:4"),
+        ],
+        ["火星移民签证需要准备什么材料", "新能源汽车充电桩安装补贴多少", "养老院护工资格证怎么考", "你好"],
+    )
+    first, report = fit(engine=engine, session=demo_session, eval_dir=tmp_path, mode="bm25", folds=3)
+    again, _ = fit(engine=engine, session=demo_session, eval_dir=tmp_path, mode="bm25", folds=3)
+    cal = first["bm25-lexical"]
+    assert cal.to_json() == again["bm25-lexical"].to_json()  # same data, same seed: same artefact
+    assert report["examples"]["dev"] >= 12  # the questions plus their spoken variants
+    assert report["screened_before_retrieval"]["out_of_kb"] == 1  # 你好 never reaches retrieval
+    chosen = report["bm25-lexical"]["chosen_out_of_fold"]
+    assert {"threshold", "direct_accuracy", "wrong_rate", "out_of_kb_escalated"} <= set(chosen)
+    assert 0 < cal.clarify_threshold <= cal.answer_threshold < 1
