@@ -39,6 +39,9 @@ class Options:
     model_dir: Path = Path("var/models")  # the trained ticket classifier's cache
     shared_data: Path | None = None
     modes: Sequence[str] = MODES
+    # components already running (the API's warmed engine, LLM and classifier): evaluated as they are
+    engine: Any = None
+    classifier: Any = None
     progress: Callable[[str], None] | None = None
 
 
@@ -94,11 +97,13 @@ def build(*, session: Session, suites: Sequence[str], options: Options) -> Syste
         except ImportError as exc:
             systems.notes.append(f"retrieval is not available ({exc}): retrieval and answer suites skipped")
         else:
-            engines = []
-            if not options.embedders:
+            engines: list[tuple[str, Any]] = []
+            if options.engine is not None:
+                engines.append(("service" if options.engine.embedder is not None else "", options.engine))
+            elif not options.embedders:
                 say("indexing the KB: BM25 only (no embedder)")
                 engines.append(("", build_engine(session=session, embedder=None, **options.engine_params)))
-            for name, embedder in options.embedders:
+            for name, embedder in options.embedders if options.engine is None else ():
                 say(f"indexing the KB with {name}")
                 params = dict(options.engine_params)
                 if options.cache_dir is not None:
@@ -131,7 +136,10 @@ def build(*, session: Session, suites: Sequence[str], options: Options) -> Syste
                 systems.notes.append(
                     "no LLM configured (LIANXIN_LLM__BASE_URL): the answer suite ran without the LLM only"
                 )
-    if wants & {"classification", "routing"}:
+    if wants & {"classification", "routing"} and options.classifier is not None:
+        clf = options.classifier
+        systems.classify["classifier"] = lambda text, region_name: clf.classify(text, region_name=region_name)
+    elif wants & {"classification", "routing"}:
         try:
             from assistant.classify import load_classifier
         except ImportError as exc:

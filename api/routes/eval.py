@@ -49,7 +49,11 @@ def _execute(app_state: Any, run_id: int, eval_set: Any, suite: str) -> None:
     settings = app_state.settings
     try:
         with transaction(app_state.sessionmaker) as session:
+            # the warmed service components when the app has them: evaluate what is running
             options = Options(
+                engine=getattr(app_state, "search_engine", None),
+                llm=getattr(app_state, "llm", None),
+                classifier=getattr(app_state, "classifier", None),
                 embedders=default_embedders(settings, compare=False),
                 cache_dir=settings.data_dir / "vectors",
                 model_dir=settings.data_dir / "models",

@@ -66,3 +66,20 @@ def test_two_embedders_three_modes_and_the_assistant_with_and_without_llm(
             assert i["correct"] == (i["decision"] == "answer" and i["got"] in i["expected"])
         else:
             assert i["correct"] == (i["decision"] != "answer")
+
+
+def test_a_running_engine_is_evaluated_as_it_is(session: Session, shared_dir: Path):
+    from retrieval import build_engine
+
+    dev = load_set(shared_dir / "eval")
+    small = EvalSet("small", kb_queries=dev.kb_queries[:4])
+    expected = {k for q in small.kb_queries for k in q.expect}
+    kbset.ensure_eval_kb(session=session, shared_data=shared_dir / "data", keep=lambda key: key in expected)
+    engine = build_engine(session=session, embedder=None)
+    built = systems.build(session=session, suites=("retrieval",), options=systems.Options(engine=engine))
+    assert list(built.search) == ["bm25"]
+    result = runner.run(eval_set=small, suites=("retrieval",), systems=built)
+    hits = engine.search(
+        small.kb_queries[0].query, top_k=10, region=small.kb_queries[0].region, mode="bm25"
+    ).hits
+    assert result.result("retrieval").items[0]["got"][0]["key"] == hits[0].external_key
