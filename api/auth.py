@@ -56,6 +56,16 @@ def create_token(
         kb_service.require_region(session=session, code=region_code)
     token = token or secrets.token_urlsafe(32)
     existing = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
+    wanted = (role, region_code, department, unit_id)
+    if (
+        existing is not None
+        and (existing.role, existing.region_code, existing.department, existing.unit_id) != wanted
+    ):
+        # re-issuing a known token is idempotent; silently keeping another principal's role is not
+        raise ValidationFailed(
+            f"that token is already issued to {existing.name!r} with another role or scope: "
+            "choose a different token, or leave it out to get a new one"
+        )
     if existing is None:
         session.add(
             ApiToken(
