@@ -126,7 +126,7 @@ class EngineParams:
     """Tunable parts; defaults are what the dev-set measurements in the README chose."""
 
     fusion: Literal["rrf", "weighted"] = "rrf"
-    rrf_k: int = 60
+    rrf_k: int = 20  # below the paper's 60: on the dev set top ranks of either list matter more (R@5 0.925 → 0.94)
     bm25_weight: float = 1.0
     dense_weight: float = 1.0
     candidates: int = 100

@@ -93,7 +93,7 @@ def test_hits_explain_themselves(search_engine: SearchEngine, kb: dict[str, int]
     assert "噪声" in top.matched_terms
     assert top.bm25 and top.bm25 > 0 and top.cosine and 0 < top.cosine <= 1.0001
     assert top.rank_bm25 == 1 and top.rank_dense == 1
-    assert top.score == pytest.approx(2 / 61)  # RRF: rank 1 in both lists
+    assert top.score == pytest.approx(2 / (search_engine.p.rrf_k + 1))  # RRF: rank 1 in both lists
 
 
 def test_bad_input_says_what_is_wrong(search_engine: SearchEngine) -> None:
