@@ -11,6 +11,7 @@ answer from the retrieved entries; any failure falls back to the verbatim text).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 
 TOP_K = 10
 MAX_QUERY_CHARS = 500
+_BARE_TOPIC_MAX_CHARS = 10
+_QUESTION_CUE = re.compile(
+    r"怎|吗|多少|什么|哪|几|能不能|可不可以|是否|如何|啥|咋|谁|么|呢|有没有|要不要|[?？]"
+)
 MAX_CANDIDATES = 4
 
 
@@ -231,7 +236,8 @@ def decide(
             query=best.query,
         )
 
-    if p >= answer_at:
+    # a bare topic ("养老保险", "居住证") names a matter but not the question: never answer it outright
+    if p >= answer_at and not is_bare_topic(text):
         return _answer(entry, best, p, llm=llm, session=session, day=day)
 
     candidates = _candidates(best.hits)
@@ -253,6 +259,17 @@ def decide(
         confidence=p,
         query=best.query,
     )
+
+
+def is_bare_topic(text: str) -> bool:
+    """A short message with no question in it ("以旧换新补贴"): which of the matter's answers is wanted
+    is a guess, so it gets candidates, not an answer.
+
+    >>> is_bare_topic("居住证"), is_bare_topic("居住证在哪办")
+    (True, False)
+    """
+    q = rules.strip_fillers(text)
+    return len(q) <= _BARE_TOPIC_MAX_CHARS and not _QUESTION_CUE.search(q)
 
 
 def _candidates(hits: Sequence[Hit]) -> list[dict[str, Any]]:

@@ -190,3 +190,16 @@ def test_private_numbers_never_reach_the_llm(demo_kb: DemoKB, demo_session: Sess
     sent = fake.received_text()
     assert fake.requests, "the LLM should have been called"
     assert "13912345678" not in sent and "620102199001011234" not in sent
+
+
+def test_bare_topic_gets_candidates_not_an_answer(demo_kb: DemoKB, demo_session: Session) -> None:
+    d = ask(demo_kb, demo_session, "养老保险")
+    assert d.decision != "answer"
+    if d.decision == "clarify":
+        assert 2 <= len(d.candidates) <= 4 and d.reply.startswith("您想问的是")
+        assert len({c["question"] for c in d.candidates}) == len(d.candidates)
+
+
+def test_spoken_phrasing_is_answered_right_or_handed_over(demo_kb: DemoKB, demo_session: Session) -> None:
+    d = ask(demo_kb, demo_session, "嗯那个请问城乡居民养老保险在哪里参保登记啊")
+    assert d.decision != "answer" or d.entry_external_key == "demo:demo_gansu_12345:1"
