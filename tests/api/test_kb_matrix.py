@@ -81,6 +81,12 @@ MATRIX = {
     ("POST", "/kb/entries/{lanzhou}/retire"): [401, 403, 403, 403, 403, 200, 200, 200, 200],
     ("GET", "/kb/conflicts"): [401, 403, 403, 403, 200, 200, 200, 200, 200],
     ("GET", "/kb/regions"): [401, 403, 200, 200, 200, 200, 200, 200, 200],
+    ("GET", "/kb/topics"): [401, 403, 200, 200, 200, 200, 200, 200, 200],
+    ("GET", "/kb/entries/{draft_hrss}"): [401, 403, 200, 200, 200, 403, 200, 200, 200],
+    ("PATCH", "/kb/entries/{lanzhou}"): [401, 403, 403, 403, 403, 200, 403, 403, 200],
+    ("POST", "/kb/entries/{review_lz}/reject"): [401, 403, 403, 403, 403, 403, 200, 200, 200],
+    # a department retires its own entries; a reviewer those of its region
+    ("POST", "/kb/entries/{draft_hrss}/retire"): [401, 403, 403, 403, 200, 403, 200, 403, 200],
     ("GET", "/kb/entries?region=620100"): [401, 403, 200, 403, 200, 200, 200, 200, 200],
 }
 
