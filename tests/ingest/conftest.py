@@ -91,7 +91,8 @@ def expected_entries(items: Sequence[dict[str, Any]]) -> int:
     def has(v: Any) -> bool:
         if isinstance(v, list):
             return any(has(x) for x in v)
-        return v is not None and str(v).strip() not in ("无", "")
+        # a placeholder may carry a full stop: 无。
+        return v is not None and str(v).strip().rstrip("。") not in ("无", "")
 
     return sum(
         sum(
