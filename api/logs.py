@@ -39,6 +39,8 @@ class MaskingFilter(logging.Filter):
         url = record.name == "uvicorn.access"
         if isinstance(record.msg, str):
             record.msg = _mask(record.msg)
+        elif _mask(str(record.msg)) != str(record.msg):  # log.warning(exc): the message is an object
+            record.msg = _mask(str(record.msg))
         args = record.args
         if isinstance(args, dict):
             record.args = {k: _mask(v, url=url) if isinstance(v, str) else v for k, v in args.items()}

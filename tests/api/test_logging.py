@@ -50,6 +50,7 @@ def test_the_app_masks_numbers_in_messages_arguments_and_exceptions(captured, db
     log.info("caller %s, ID %s", PHONE, ID_NUMBER)
     log.info(f"f-string with caller {PHONE} and office {LANDLINE}")
     log.info("number as an int: %d, count %d", int(PHONE), 3)
+    log.warning(ValueError(f"an object as the message, caller {PHONE}"))
     try:
         raise ValueError(f"bad caller number {PHONE} for {ID_NUMBER}")
     except ValueError:
@@ -59,6 +60,7 @@ def test_the_app_masks_numbers_in_messages_arguments_and_exceptions(captured, db
     assert f"caller {MASKED_PHONE}, ID {MASKED_ID}" in out
     assert f"number as an int: {MASKED_PHONE}, count 3" in out
     assert f"bad caller number {MASKED_PHONE} for {MASKED_ID}" in out  # the traceback's text
+    assert f"an object as the message, caller {MASKED_PHONE}" in out
     assert "lookup failed" in out and "093****3456" in out
 
 
