@@ -39,7 +39,7 @@ class BM25:
             )
         self.k1, self.b, self.epsilon = k1, b, epsilon
         self.vocab: dict[str, int] = {}
-        self.idf = np.zeros(0, dtype=np.float32)
+        self.idf: np.ndarray = np.zeros(0, dtype=np.float32)
         self.avgdl = 0.0
         self.n_docs = 0
         self.matrix: sp.csr_matrix = sp.csr_matrix((0, 0), dtype=np.float32)  # terms × docs
@@ -54,7 +54,7 @@ class BM25:
         c: Counter[str] = Counter()
         for tokens, w in fields:
             for t in tokens:
-                c[t] += w
+                c[t] += w  # type: ignore[assignment]  # weighted counts are floats
         return c
 
     def fit(self, docs: Iterable[Counter[str] | Sequence[str]]) -> BM25:

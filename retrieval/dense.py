@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -31,7 +32,7 @@ class DenseIndex:
             raise ValueError(f"dense index dimension must be positive, got {dim}")
         self.dim, self.exact_below, self.hnsw_m = dim, exact_below, hnsw_m
         self.ef_construction, self.ef_search = ef_construction, ef_search
-        self.index: faiss.Index = faiss.IndexFlatIP(dim)
+        self.index: Any = faiss.IndexFlatIP(dim)
 
     @property
     def kind(self) -> str:
@@ -45,7 +46,7 @@ class DenseIndex:
         """Replace the index with ``vectors`` (rows 0..n-1); HNSW when n reaches ``exact_below``."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if len(vectors) >= self.exact_below:
-            idx = faiss.IndexHNSWFlat(self.dim, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            idx: Any = faiss.IndexHNSWFlat(self.dim, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
             idx.hnsw.efConstruction = self.ef_construction
             idx.hnsw.efSearch = self.ef_search
         else:
@@ -75,9 +76,9 @@ class DenseIndex:
             bits = np.packbits(allowed[: self.size].astype(np.uint8), bitorder="little")
             sel = faiss.IDSelectorBitmap(self.size, faiss.swig_ptr(bits))
             if self.kind == "hnsw":
-                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(self.ef_search, top_k))
+                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(self.ef_search, top_k))  # type: ignore[attr-defined]
             else:
-                params = faiss.SearchParameters(sel=sel)
+                params = faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
             d, i = self.index.search(q, min(top_k, self.size), params=params)
             del bits  # kept alive until the search returned: faiss holds a raw pointer
         else:

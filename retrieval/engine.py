@@ -126,7 +126,9 @@ class EngineParams:
     """Tunable parts; defaults are what the dev-set measurements in the README chose."""
 
     fusion: Literal["rrf", "weighted"] = "rrf"
-    rrf_k: int = 20  # below the paper's 60: on the dev set top ranks of either list matter more (R@5 0.925 → 0.94)
+    rrf_k: int = (
+        20  # below the paper's 60: on the dev set top ranks of either list matter more (R@5 0.925 → 0.94)
+    )
     bm25_weight: float = 1.0
     dense_weight: float = 1.0
     candidates: int = 100
@@ -320,7 +322,7 @@ class SearchEngine:
         self.qcache = QueryCache(size=self.p.query_cache)
         self.revision = 0
         self._lock = threading.RLock()
-        self._mask_cache: dict[tuple[Any, ...], np.ndarray] = {}
+        self._mask_cache: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray | None]] = {}
         self._region_re = self._region_pattern()
 
     # ------------------------------------------------------------ text views
@@ -765,9 +767,11 @@ def kb_words(*, session: Session) -> list[str]:
     """Names the tokenizer must keep whole: matters, departments, regions of the KB."""
     words: set[str] = set()
     for (mk,) in session.execute(select(Entry.matter_key).where(Entry.matter_key.is_not(None)).distinct()):
-        words.add(mk)
+        if mk:
+            words.add(mk)
     for (dept,) in session.execute(select(Entry.department).where(Entry.department.is_not(None)).distinct()):
-        words.add(dept)
+        if dept:
+            words.add(dept)
     for (name,) in session.execute(select(Region.name)):
         words.add(name)
     return sorted(words)
