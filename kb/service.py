@@ -321,17 +321,23 @@ def update(*, session: Session, entry_id: int, entry_in: EntryUpdate, actor: str
             "reload the entry and apply the edit again"
         )
     changes = entry_in.model_dump(exclude_unset=True, exclude={"version", "note", "topics"})
+    # every check before the first change: a refused edit must not leave a half-edited entry in
+    # the session for a caller that catches the error and goes on (an import, a batch)
     if "region_code" in changes and changes["region_code"] is not None:
         require_region(session=session, code=changes["region_code"])
+    for k in ("question", "answer"):
+        if k in changes and (changes[k] is None or not str(changes[k]).strip()):
+            raise ValidationFailed(f"{k} must not be empty: give the text, or leave the field out")
+    starts = changes.get("effective_from", entry.effective_from)
+    ends = changes.get("expires_at", entry.expires_at)
+    if starts and ends and ends < starts:
+        raise ValidationFailed("expires_at is before effective_from: correct the dates")
+    topics = _topics(session, entry_in.topics) if entry_in.topics is not None else None
     before = snapshot(entry)
     for k, v in changes.items():
-        if k in ("question", "answer") and (v is None or not str(v).strip()):
-            raise ValidationFailed(f"{k} must not be empty: give the text, or leave the field out")
         setattr(entry, k, v)
-    if entry_in.topics is not None:
-        entry.topics = _topics(session, entry_in.topics)
-    if entry.effective_from and entry.expires_at and entry.expires_at < entry.effective_from:
-        raise ValidationFailed("expires_at is before effective_from: correct the dates")
+    if topics is not None:
+        entry.topics = topics
     if snapshot(entry) != before:
         entry.version += 1
         _record(session, entry, "update", actor, entry_in.note or "edited")
@@ -372,10 +378,13 @@ def upsert(
     entry = get_by_key(session=session, source_code=entry_in.source_code, external_key=entry_in.external_key)
     if entry is None:
         return create(session=session, entry_in=entry_in, actor=actor), "created"
+    topics = _topics(session, entry_in.topics)  # before any change: an unknown topic changes nothing
+    if entry_in.region_code is not None:
+        require_region(session=session, code=entry_in.region_code)
     before = snapshot(entry)
     for f in CONTENT_FIELDS:
         setattr(entry, f, getattr(entry_in, f))
-    entry.topics = _topics(session, entry_in.topics)
+    entry.topics = topics
     result: UpsertResult = "unchanged"
     if snapshot(entry) != before:
         entry.version += 1

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from kb import service as kb_service
-from kb.errors import RegionNotFound, StaleVersion, TransitionNotAllowed
+from kb.errors import RegionNotFound, StaleVersion, TransitionNotAllowed, ValidationFailed
 from kb.schemas import EntryCreate, EntryUpdate
 from tests import factories
 
@@ -124,3 +124,38 @@ def test_migrations_match_models(engine):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == [], f"models and migrations differ: write a migration for {diff}"
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"question": "新的问题", "answer": "  "},
+        {"question": "新的问题", "expires_at": date(2020, 1, 1)},
+        {"question": "新的问题", "topics": ["没有这个专题"]},
+        {"question": "新的问题", "region_code": "999999"},
+    ],
+)
+def test_a_refused_edit_leaves_the_entry_untouched(session, edit):
+    e = factories.entry(session, effective_from=date(2025, 1, 1))
+    before = kb_service.snapshot(e)
+    with pytest.raises((ValidationFailed, RegionNotFound)):
+        kb_service.update(session=session, entry_id=e.id, entry_in=EntryUpdate(version=1, **edit))
+    session.flush()  # a caller that catches the error and goes on must write nothing of it
+    session.expire_all()
+    stored = kb_service.require(session=session, entry_id=e.id)
+    assert kb_service.snapshot(stored) == before and stored.version == 1
+
+
+def test_a_refused_reimport_leaves_the_entry_untouched(session):
+    src = factories.source(session)
+    data = EntryCreate(
+        question="问", answer="答", source_code=src.code, external_key="k-bad", status="published"
+    )
+    e, _ = kb_service.upsert(session=session, entry_in=data)
+    before = kb_service.snapshot(e)
+    for bad in ({"answer": "改了", "topics": ["没有这个专题"]}, {"answer": "改了", "region_code": "999999"}):
+        with pytest.raises((ValidationFailed, RegionNotFound)):
+            kb_service.upsert(session=session, entry_in=data.model_copy(update=bad))
+        session.flush()
+        session.expire_all()
+        assert kb_service.snapshot(kb_service.require(session=session, entry_id=e.id)) == before
