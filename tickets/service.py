@@ -791,7 +791,7 @@ class SweepReport:
 
 
 def sweep(*, session: Session, now: datetime | None = None, limit: int = 500) -> SweepReport:
-    """Mark tickets whose running deadlines passed and raise a 催办 reminder for each newly late stage.
+    """Mark tickets whose running deadlines passed: one 催办 reminder per ticket and sweep, naming its newly late stages.
 
     Rows are locked with SELECT ... FOR UPDATE SKIP LOCKED (PostgreSQL), so several workers may
     sweep at once: each ticket is handled by one of them. SQLite serialises writers anyway.
