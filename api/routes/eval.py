@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from api import errors
 from api.auth import Principal
@@ -45,6 +46,7 @@ def _execute(app_state: Any, run_id: int, eval_set: Any, suite: str) -> None:
     from eval.errors import EvalError
     from eval.systems import Options, default_embedders
     from kb.db import transaction
+    from kb.errors import KBError
 
     settings = app_state.settings
     try:
@@ -61,7 +63,7 @@ def _execute(app_state: Any, run_id: int, eval_set: Any, suite: str) -> None:
             )
             result = flows.evaluate(session=session, eval_set=eval_set, suite=suite, options=options)
             eval_service.finish(session=session, run_id=run_id, result=result)
-    except (EvalError, ValueError, OSError, RuntimeError) as exc:
+    except (EvalError, KBError, SQLAlchemyError, ValueError, OSError, RuntimeError) as exc:
         with transaction(app_state.sessionmaker) as session:
             eval_service.fail(session=session, run_id=run_id, error=f"{type(exc).__name__}: {exc}")
 
