@@ -111,3 +111,20 @@ def test_escalation_draft_is_confirmed_into_a_ticket_with_transcript(
 def test_ticket_fields_by_rules(text: str, field: str, value: object) -> None:
     got = extract_fields(text)[field]
     assert got == value or (isinstance(got, str) and isinstance(value, str) and got.startswith(value))
+
+
+def test_draft_fields_come_from_the_llm_or_fall_back_to_rules() -> None:
+    from assistant.flows import draft_ticket
+    from assistant.llm import LLMClient
+    from tests.fakellm import FakeLLM
+
+    text = "幸福小区门口的路灯坏了一个星期，电话13912345678"
+    with FakeLLM() as fake:
+        llm = LLMClient(base_url=fake.base_url, model="fake", timeout_s=2)
+        good = draft_ticket(text=text, region="620102", llm=llm)
+        fake.always = "not_json"
+        bad = draft_ticket(text=text, region="620102", llm=llm)
+    assert good["fields_by"] == "llm" and good["location"] == "幸福小区"
+    assert bad["fields_by"] == "rules" and bad["location"].startswith("幸福小区")
+    assert good["contact"] == bad["contact"] == "139****5678"
+    assert "13912345678" not in fake.received_text()
