@@ -568,6 +568,8 @@ def _prepare(
     if action == "dispatch":
         lead = _dispatch_target(session, t, data)
         assisting = [require_unit(session=session, unit_id=u) for u in dict.fromkeys(data.assisting_unit_ids)]
+        for unit in assisting:
+            _check_serves(session, t, unit, "assisting")
         if any(u.id == lead.id for u in assisting):
             raise InvalidTicketInput(f"unit {lead.id} cannot both lead and assist: list it once")
 
@@ -657,9 +659,28 @@ def _prepare(
     return lambda: None  # start, callback: the status change is all
 
 
+def _check_serves(session: Session, t: Ticket, unit: Unit, role: str) -> None:
+    """InvalidTicketInput unless ``unit`` serves the ticket's region (same region, above or below it).
+
+    A unit of another city would see a caller's ticket it has no business with.
+    """
+    if t.region_code is None or unit.region_code == t.region_code:
+        return
+    near = set(kb_service.region_chain(session=session, code=t.region_code))
+    near |= kb_service.region_subtree(session=session, code=t.region_code)
+    if unit.region_code not in near:
+        raise InvalidTicketInput(
+            f"unit {unit.id} ({unit.name}) serves region {unit.region_code}, not this ticket's region "
+            f"{t.region_code}: choose a unit of {t.region_code} or above it (GET /tickets/units?region=...)",
+            extra={"unit_region": unit.region_code, "ticket_region": t.region_code, "unit_role": role},
+        )
+
+
 def _dispatch_target(session: Session, t: Ticket, data: ActionIn) -> Unit:
     if data.unit_id is not None:
-        return require_unit(session=session, unit_id=data.unit_id)
+        unit = require_unit(session=session, unit_id=data.unit_id)
+        _check_serves(session, t, unit, "lead")
+        return unit
     department = data.department or (t.suggestion or {}).get("department")
     if not department:
         raise InvalidTicketInput(

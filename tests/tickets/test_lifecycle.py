@@ -312,6 +312,19 @@ def test_rule_dispatch_to_an_unknown_unit_is_refused_and_ticket_is_unchanged(ses
     assert snapshot(session, t) == before
 
 
+def test_rule_dispatch_only_to_units_that_serve_the_tickets_region(session, units, clock):
+    t = new_ticket(session, region_code="620503")  # 麦积区, 天水市
+    before = snapshot(session, t)
+    with pytest.raises(InvalidTicketInput, match="serves region 620100, not this ticket's region 620503"):
+        step(session, t, "dispatch", unit_id=units[HOUSING_LZ].id)
+    with pytest.raises(InvalidTicketInput, match="serves region 620100") as err:
+        step(session, t, "dispatch", unit_id=units[HOUSING_TS].id, assisting_unit_ids=[units[WATER_LZ].id])
+    assert err.value.extra["unit_role"] == "assisting"
+    assert snapshot(session, t) == before
+    t = step(session, t, "dispatch", unit_id=units[HOUSING_TS].id)  # the city above the county serves it
+    assert t.lead_unit.name == HOUSING_TS
+
+
 def test_rule_dispatch_by_department_resolves_the_askers_unit(session, units, clock):
     t = new_ticket(session, region_code="620503", department="市住房和城乡建设局")  # 麦积区, 天水市
     t = step(session, t, "dispatch")
