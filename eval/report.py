@@ -197,6 +197,20 @@ def markdown(run: RunResult, *, title: str = "lianxin evaluation") -> str:
             f"| {w['id']} | {w['query'][:60]} | {w['got']} | {', '.join(w['expected'])} |" for w in wrong[:50]
         ]
         lines.append("")
+    retrieval = run.result("retrieval")
+    misses = [i for i in retrieval.items if not i["correct"]] if retrieval else []
+    if retrieval and misses:
+        lines += [
+            f"## Retrieval misses at rank 1 ({len(misses)}, {retrieval.config})",
+            "",
+            "| id | question | rank of expected | top hit | expected |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {i['id']} | {i['query'][:60]} | {_fmt(i['rank'])} | {i['got'][0]['key'] if i['got'] else '—'} | {', '.join(i['expected'])} |"
+            for i in misses[:50]
+        ]
+        lines.append("")
     missing = run.validation.get("missing_keys", [])
     if missing:
         lines += [f"## Expected keys not in the KB ({len(missing)})", ""]

@@ -166,3 +166,18 @@ def test_the_report_renders_with_its_plots_in_headless_chromium(tmp_path: Path):
     assert _near(shot, curve_blue) > 300, "the precision-coverage curve is not on the page"
     assert _near(shot, heat_blue) > 300, "the confusion matrix is not on the page"
     assert _near(bare, curve_blue) == 0 and _near(bare, heat_blue) == 0
+
+
+def test_markdown_lists_retrieval_misses_with_the_rank_of_the_expected_entry():
+    class Hit:
+        def __init__(self, key: str):
+            self.external_key, self.entry_id, self.question, self.score = key, 0, key, 1.0
+
+    ranking = {"q1": ["gd_matters:A:location"], "q2": ["covid_policy_qa:x", "covid_policy_qa:b"]}
+    by_query = {q.query: ranking[q.id] for q in Q[:2]}
+    res = runner.run_retrieval(
+        queries=Q[:2], search=lambda text, region: [Hit(k) for k in by_query[text]], config="bm25"
+    )
+    md = report.markdown(runner.RunResult("demo", [res], {"retrieval": "bm25"}))
+    assert "| q2 | 新冠疫苗去哪打 | 2 | covid_policy_qa:x | covid_policy_qa:b |" in md
+    assert "| q1 |" not in md.split("Retrieval misses")[1]
