@@ -69,9 +69,9 @@ def install(level: int = logging.INFO) -> None:
     """Mask every handler's records (idempotent); give the root logger a stderr handler if it has none."""
     root = logging.getLogger()
     if not root.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter(FORMAT))
-        root.addHandler(handler)
+        stderr = logging.StreamHandler()
+        stderr.setFormatter(logging.Formatter(FORMAT))
+        root.addHandler(stderr)
         root.setLevel(level)
     for logger in (root, *(logging.getLogger(name) for name in UVICORN_LOGGERS)):
         for handler in logger.handlers:

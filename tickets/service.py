@@ -317,8 +317,8 @@ def get_all(
         cond = func.coalesce(or_(Ticket.overdue.is_(True), overdue_condition(utcnow())), False)
         q = q.where(cond if overdue else ~cond)
     if region_codes is not None:
-        cond = Ticket.region_code.in_(list(region_codes))
-        q = q.where(or_(cond, Ticket.region_code.is_(None)) if include_unscoped else cond)
+        in_regions = Ticket.region_code.in_(list(region_codes))
+        q = q.where(or_(in_regions, Ticket.region_code.is_(None)) if include_unscoped else in_regions)
     if category:
         q = q.where(Ticket.category == category)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
@@ -678,9 +678,9 @@ def _check_serves(session: Session, t: Ticket, unit: Unit, role: str) -> None:
 
 def _dispatch_target(session: Session, t: Ticket, data: ActionIn) -> Unit:
     if data.unit_id is not None:
-        unit = require_unit(session=session, unit_id=data.unit_id)
-        _check_serves(session, t, unit, "lead")
-        return unit
+        chosen = require_unit(session=session, unit_id=data.unit_id)
+        _check_serves(session, t, chosen, "lead")
+        return chosen
     department = data.department or (t.suggestion or {}).get("department")
     if not department:
         raise InvalidTicketInput(
