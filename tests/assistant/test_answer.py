@@ -14,6 +14,7 @@ from kb import service as kb_service
 from tests import factories
 from tests.assistant import demo_kb as demo_fixtures
 from tests.assistant.demo_kb import DemoKB
+from tests.conftest import ROOT
 from tests.fakellm import FakeLLM
 
 demo_kb, demo_session = demo_fixtures.demo_kb, demo_fixtures.demo_session  # the shared fixtures
@@ -203,3 +204,25 @@ def test_bare_topic_gets_candidates_not_an_answer(demo_kb: DemoKB, demo_session:
 def test_spoken_phrasing_is_answered_right_or_handed_over(demo_kb: DemoKB, demo_session: Session) -> None:
     d = ask(demo_kb, demo_session, "嗯那个请问城乡居民养老保险在哪里参保登记啊")
     assert d.decision != "answer" or d.entry_external_key == "demo:demo_gansu_12345:1"
+
+
+@pytest.mark.slow
+def test_hybrid_engine_without_a_hybrid_model_uses_the_calibrated_bm25_path(
+    demo_kb: DemoKB, demo_session: Session, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from kb.config import EmbedderSettings
+    from retrieval import build_engine, make_embedder
+
+    engine = build_engine(
+        session=demo_session,
+        embedder=make_embedder(EmbedderSettings()),
+        cache_dir=ROOT / "var" / "test-vectors",
+    )
+    assert engine.search("养老保险", top_k=3).mode == "hybrid"
+    d = decide(
+        engine=engine, question="城乡居民养老保险在哪里参保登记？", region="620000", session=demo_session
+    )
+    if "hybrid" in default_calibrators():
+        assert d.decision == "answer"
+    else:  # searched BM25-only, checked by the embedder, scored by the "bm25" model
+        assert d.decision == "answer" and d.entry_external_key == "demo:demo_gansu_12345:1"
