@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
@@ -76,8 +77,14 @@ def applicable_entries(
     return resolve(session.scalars(stmt.order_by(Entry.id)).unique(), chain)
 
 
-def federated_condition(chain: Sequence[str], *, status: str | None = "published") -> ColumnElement[bool]:
-    """The rules above as one SQL condition on ``Entry`` (for paged listings at any KB size)."""
+def federated_condition(
+    chain: Sequence[str], *, status: str | None = "published", valid_on: date | None = None
+) -> ColumnElement[bool]:
+    """The rules above as one SQL condition on ``Entry`` (for paged listings at any KB size).
+
+    Only entries that could be given themselves shadow others: with ``valid_on``, an expired or
+    not-yet-effective city entry does not hide the province's valid answer.
+    """
     other = aliased(Entry)
     same_matter = and_(
         other.matter_key == Entry.matter_key,
@@ -86,6 +93,12 @@ def federated_condition(chain: Sequence[str], *, status: str | None = "published
     )
     if status:
         same_matter = and_(same_matter, other.status == status)
+    if valid_on is not None:
+        same_matter = and_(
+            same_matter,
+            or_(other.effective_from.is_(None), other.effective_from <= valid_on),
+            or_(other.expires_at.is_(None), other.expires_at >= valid_on),
+        )
     shadowed: list[ColumnElement[bool]] = []
     for i, code in enumerate(chain):
         if i:

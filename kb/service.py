@@ -271,7 +271,7 @@ def get_all(
     if federated_for is not None:
         from kb.federation import federated_condition
 
-        stmt = stmt.where(federated_condition(federated_for, status=status))
+        stmt = stmt.where(federated_condition(federated_for, status=status, valid_on=valid_on))
     if region_codes is not None:
         cond = Entry.region_code.in_(list(region_codes))
         stmt = stmt.where(or_(cond, Entry.region_code.is_(None)) if include_unscoped else cond)
@@ -390,10 +390,8 @@ def upsert(
         entry.version += 1
         _record(session, entry, "update", actor, "re-import")
         result = "updated"
-    if entry.status != entry_in.status and entry_in.status in STATUS_TRANSITIONS.get(entry.status, ()):
-        entry.status = entry_in.status
-        _record(session, entry, "status", actor)
-        result = "updated"
+    # An existing entry's status belongs to its reviewers: a re-import never re-publishes an entry
+    # that was pulled back, nor retires one; ``entry_in.status`` applies to new entries only.
     return entry, result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -75,8 +76,10 @@ def list_entries(
         if all_tiers:
             filters["region_codes"] = chain
         else:
+            # what an asker there would be given today: published, in force, most specific tier
             filters["federated_for"] = chain
             filters["status"] = status or "published"
+            filters["valid_on"] = date.today()
     elif principal.role != "department_editor":
         scope = region_scope(session, principal)
         if scope is not None:
