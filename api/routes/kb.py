@@ -107,6 +107,13 @@ def create_entry(entry_in: EntryCreate, session: SessionDep, principal: Editor) 
             raise PermissionDenied(f"you edit for {principal.department}, not {entry_in.department}")
         entry_in = entry_in.model_copy(update={"department": principal.department, "status": "draft"})
         check_region(session, principal, entry_in.region_code)
+        source = kb_service.get_source_by_code(session=session, code=entry_in.source_code)
+        if source.department not in (None, principal.department):
+            raise PermissionDenied(
+                f"source {source.code} belongs to {source.department}: file your entry under your own "
+                "department's source or a regional source"
+            )
+        check_region(session, principal, source.region_code)
     entry = kb_service.create(session=session, entry_in=entry_in, actor=principal.name)
     return EntryRead.of(entry)
 

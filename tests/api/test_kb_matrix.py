@@ -432,3 +432,21 @@ def test_refusing_an_edit_does_not_name_the_owner(client, tokens, kb_data):
         f"/kb/entries/{kb_data['lanzhou']}", json={"version": 1, "answer": "x"}, headers=tokens["editor_hrss"]
     )
     assert r.status_code == 403 and HEALTH not in r.text and "your department" in r.json()["detail"]
+
+
+def test_editor_cannot_file_under_another_departments_source(client, tokens, session):
+    factories.source(
+        session, code="t-dept-health", tier="department", region_code="620000", department=HEALTH
+    )
+    r = client.post(
+        "/kb/entries",
+        headers=tokens["editor_hrss"],
+        json={"question": "q", "answer": "a", "source_code": "t-dept-health"},
+    )
+    assert r.status_code == 403 and "own" in r.json()["detail"]
+    r = client.post(
+        "/kb/entries",
+        headers=tokens["editor_health"],
+        json={"question": "q", "answer": "a", "source_code": "t-dept-health"},
+    )
+    assert r.status_code == 201

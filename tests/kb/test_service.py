@@ -163,7 +163,9 @@ def test_a_refused_reimport_leaves_the_entry_untouched(session):
 
 def test_reimport_never_changes_a_curated_status(session):
     src = factories.source(session)
-    data = EntryCreate(question="问", answer="答", source_code=src.code, external_key="k-status", status="published")
+    data = EntryCreate(
+        question="问", answer="答", source_code=src.code, external_key="k-status", status="published"
+    )
     entry, _ = kb_service.upsert(session=session, entry_in=data)
     kb_service.retire(session=session, entry_id=entry.id)
     _, result = kb_service.upsert(session=session, entry_in=data)
@@ -174,13 +176,23 @@ def test_expired_override_does_not_shadow_the_valid_province_answer(session):
     prov = factories.source(session, tier="province", region_code="620000")
     city = factories.source(session, tier="city", region_code="620500")
     p = factories.entry(session, source_code=prov.code, region_code="620000", matter_key="m-exp", aspect="a")
-    c = factories.entry(session, source_code=city.code, region_code="620500", matter_key="m-exp", aspect="a",
-                        expires_at=date(2020, 12, 31))
+    c = factories.entry(
+        session,
+        source_code=city.code,
+        region_code="620500",
+        matter_key="m-exp",
+        aspect="a",
+        expires_at=date(2020, 12, 31),
+    )
     chain = kb_service.region_chain(session=session, code="620500")
     today = date(2026, 1, 1)
-    items, _ = kb_service.get_all(session=session, federated_for=chain, status="published", valid_on=today, q="测试")
+    items, _ = kb_service.get_all(
+        session=session, federated_for=chain, status="published", valid_on=today, q="测试"
+    )
     ids = {e.id for e in items}
     assert p.id in ids and c.id not in ids
-    items, _ = kb_service.get_all(session=session, federated_for=chain, status="published", valid_on=date(2020, 6, 1))
+    items, _ = kb_service.get_all(
+        session=session, federated_for=chain, status="published", valid_on=date(2020, 6, 1)
+    )
     ids = {e.id for e in items}
     assert c.id in ids and p.id not in ids
