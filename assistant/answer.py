@@ -106,7 +106,7 @@ def _score(
         engine=engine, session=session, query=query, region=region, top_k=TOP_K, embedder=embedder
     )
     verified = feats.get("verify_cos", 0.0) != 0.0
-    cal = calibrators.get("*") or calibrators.get(model_key(result.mode, verified))
+    cal = calibrators.get("*") or _fitted_for(engine, calibrators.get(model_key(result.mode, verified)))
     if cal is None and result.mode != "bm25":
         # no model fitted for this mode's features: search the way we can calibrate rather than guess
         fallback = calibrators.get(model_key("bm25", verified))
@@ -126,6 +126,24 @@ def _score(
         None if cal else f"no calibration for {result.mode} retrieval: run `lianxin calibrate`"
     )
     return _Scored(query, hits, p, cal, degraded)
+
+
+def _fitted_for(engine: SearchEngine, cal: Calibrator | None) -> Calibrator | None:
+    """The model, if it was fitted on an engine searching the way this one does (fusion, which
+    texts have vectors); a model fitted on other retrieval scores would be miscalibrated."""
+    if cal is None:
+        return None
+    params = getattr(engine, "p", None)
+    for key, value in cal.meta.get("engine", {}).items():
+        if params is not None and getattr(params, key, value) != value:
+            log.warning(
+                "calibration %s was fitted with %s=%r: refit with `lianxin calibrate`",
+                cal.version,
+                key,
+                value,
+            )
+            return None
+    return cal
 
 
 def _queries(question: str, history: Sequence[str], llm: LLMClient | None) -> list[str]:

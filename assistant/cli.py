@@ -9,6 +9,8 @@ import typer
 
 from assistant import classify_cli
 
+ENGINE_KEYS = ("fusion", "rrf_k", "embed_similar", "bm25_weight", "dense_weight")
+
 
 def ask(
     question: Annotated[str, typer.Argument(help="the citizen's question")],
@@ -95,6 +97,9 @@ def calibrate(
     for key, cal in models.items():
         cal.version = f"{key}-{dt.date.today().isoformat()}-seed{seed}"
         cal.meta["kb"] = kb_meta
+        if mode == "hybrid":
+            # dense scores depend on these: answer.decide ignores the model on an engine that differs
+            cal.meta["engine"] = {k: getattr(engine.p, k) for k in ENGINE_KEYS}
         all_cals[key] = cal
     calibration.save_all(all_cals, path)
     if as_json:
