@@ -226,3 +226,16 @@ def test_hybrid_engine_without_a_hybrid_model_uses_the_calibrated_bm25_path(
         assert d.decision == "answer"
     else:  # searched BM25-only, checked by the embedder, scored by the "bm25" model
         assert d.decision == "answer" and d.entry_external_key == "demo:demo_gansu_12345:1"
+
+
+def test_a_model_fitted_on_other_retrieval_params_is_not_used(demo_kb: DemoKB) -> None:
+    from assistant.answer import _fitted_for
+    from assistant.calibration import FEATURES, Calibrator
+
+    n = len(FEATURES)
+    cal = Calibrator(coef=[0.0] * n, intercept=0.0, mean=[0.0] * n, scale=[1.0] * n, version="t")
+    assert _fitted_for(demo_kb.engine, cal) is cal
+    cal.meta["engine"] = {"embed_similar": not demo_kb.engine.p.embed_similar}
+    assert _fitted_for(demo_kb.engine, cal) is None
+    cal.meta["engine"] = {"embed_similar": demo_kb.engine.p.embed_similar, "fusion": demo_kb.engine.p.fusion}
+    assert _fitted_for(demo_kb.engine, cal) is cal
