@@ -76,6 +76,19 @@ def region_chain_of(session: Session) -> Callable[[str | None], list[str] | None
     return chain
 
 
+def _index_progress(say: Callable[[str], None], name: str) -> Callable[[str, int, int], None]:
+    """Report indexing about every tenth of the way (embedding 20k entries takes minutes)."""
+    shown: dict[str, int] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        step = max(1, total // 10)
+        if done == total or done - shown.get(stage, 0) >= step:
+            shown[stage] = done
+            say(f"{name or 'bm25'}: {stage} {done}/{total}")
+
+    return report
+
+
 def _search_fn(engine: Any, mode: str) -> Callable[[str, str | None], list[Any]]:
     def search(query: str, region: str | None) -> list[Any]:
         return engine.search(query, top_k=10, region=region, mode=mode).hits
@@ -102,10 +115,20 @@ def build(*, session: Session, suites: Sequence[str], options: Options) -> Syste
                 engines.append(("service" if options.engine.embedder is not None else "", options.engine))
             elif not options.embedders:
                 say("indexing the KB: BM25 only (no embedder)")
-                engines.append(("", build_engine(session=session, embedder=None, **options.engine_params)))
+                engines.append(
+                    (
+                        "",
+                        build_engine(
+                            session=session,
+                            embedder=None,
+                            progress=_index_progress(say, ""),
+                            **options.engine_params,
+                        ),
+                    )
+                )
             for name, embedder in options.embedders if options.engine is None else ():
                 say(f"indexing the KB with {name}")
-                params = dict(options.engine_params)
+                params: dict[str, Any] = {**options.engine_params, "progress": _index_progress(say, name)}
                 if options.cache_dir is not None:
                     params["cache_dir"] = options.cache_dir
                 engines.append((name, build_engine(session=session, embedder=embedder, **params)))
