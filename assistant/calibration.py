@@ -5,7 +5,16 @@ agreement of the sparse and dense retrievers, which question variant matched, re
 lexical overlap of query and matched question). Its parameters live in a versioned JSON artefact
 (``assistant/data/calibration.json``, one model per retrieval mode: the BM25-only mode that the
 engine falls back to has features of its own) written by ``lianxin calibrate``; the fitting
-section below says how. Plain numpy at run time: no scikit-learn pickle to load.
+section below says how. Plain Python at run time: no scikit-learn pickle to load.
+
+The shipped artefact was made over a KB holding the ingested covid_policy_qa and gd_matters
+sources, with the dev sets in ../shared/eval::
+
+    lianxin ingest covid_policy_qa ../shared/data/covid_policy_qa/NCPPolicies_train_20200301.tsv
+    lianxin ingest gd_matters ../shared/data/gd_matters/policy.jsonl
+    LIANXIN_EMBEDDER__BACKEND=none lianxin calibrate --mode bm25   # seed 12345, C 0.03, 1 spoken variant
+
+The models are bound to the KB and to retrieval: refit after either changes.
 """
 
 from __future__ import annotations
