@@ -79,8 +79,6 @@ async def upload_qa_sheet(
             actor=principal.name,
         )
     code = 422 if report.rejected and not report.written and not dry_run else 200
-    if code == 422:
-        session.rollback()  # the request's transaction commits on return: make "nothing written" structural
     return JSONResponse(status_code=code, content=report.to_json())
 
 
