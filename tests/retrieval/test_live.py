@@ -64,7 +64,8 @@ def test_create_update_retire_show_within_a_second_in_every_follower(fresh_db, n
             wait_for(lambda e=eng: new_id not in top_ids(e, "养犬许可证"))
             assert new_id not in [h.entry_id for h in eng.search("养犬许可证", top_k=5).hits]
         assert all(f.errors == 0 for f in followers)
-        assert engines[0].revision == engines[1].revision == kb_service.revision(session=factory())
+        with factory() as s:
+            assert engines[0].revision == engines[1].revision == kb_service.revision(session=s)
     finally:
         for f in followers:
             f.stop()
