@@ -148,9 +148,12 @@ class LLMClient:
             f"<history>\n{past}\n</history>\n<question>{_data(question)}</question>",
             max_tokens=120,
         )
-        line = text.splitlines()[0].strip().strip("\"'“”")
+        # small models echo the data tags back: drop markup before judging the line
+        line = re.sub(r"</?\w+[^>]*>", "", text.splitlines()[0]).strip().strip("\"'“”")
         if not line or len(line) > 200:
             raise LLMUnavailable("LLM rewrite is empty or too long")
+        if line == mask(question).strip():
+            raise LLMUnavailable("LLM rewrite only repeats the question")
         return line
 
     def extract_ticket(self, *, text: str) -> dict[str, Any]:

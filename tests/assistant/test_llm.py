@@ -93,3 +93,13 @@ def test_from_settings_without_llm_is_none() -> None:
     assert LLMClient.from_settings(LLMSettings()) is None
     with pytest.raises(ValueError, match="base_url"):
         LLMClient(base_url="", model="x")
+
+
+def test_rewrite_that_echoes_the_question_is_rejected(fake: FakeLLM, llm: LLMClient) -> None:
+    fake.reply = "<question>那每年什么时候缴费呢</question>"  # what Gemma 3 270M did in `make e2e-llm`
+    with pytest.raises(LLMUnavailable, match="repeats"):
+        llm.rewrite(question="那每年什么时候缴费呢", history=["城乡居民养老保险在哪里参保登记"])
+    fake.reply = "<question>城乡居民养老保险每年什么时候缴费</question>"
+    assert llm.rewrite(question="那每年什么时候缴费呢", history=["城乡居民养老保险在哪里参保登记"]) == (
+        "城乡居民养老保险每年什么时候缴费"
+    )

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from assistant.answer import decide
+from assistant.errors import LLMUnavailable
 from assistant.llm import LLMClient
 from kb import service as kb_service
 from tests.assistant import demo_kb as demo_fixtures
@@ -64,3 +65,10 @@ def test_rewrite_and_extract_never_fail_the_flow(
         llm=llm,
     )
     assert d.decision == "escalate" and d.ticket_draft["contact"] == "139****5678"
+    try:
+        line = llm.rewrite(question="那每年什么时候缴费呢", history=["城乡居民养老保险在哪里参保登记"])
+    except LLMUnavailable as exc:
+        print("real model rewrite rejected:", exc)
+    else:
+        assert "<" not in line and line != "那每年什么时候缴费呢"
+        print("real model rewrite accepted:", line)
