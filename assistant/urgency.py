@@ -3,41 +3,149 @@
 Rules, not a model: a missed urgent ticket costs far more than a false alarm, the cues are few and
 well known to hotline agents, and every flag must be explainable. Each rule is a named regular
 expression; `urgency()` returns the names that fired so the agent sees why a ticket was flagged.
+
+Three kinds of rule, because hazard words alone over-flag plain complaints:
+
+- `RULES`: an emergency in progress by its very wording (煤气味很重, 着火了, 被困, 不想活了,
+  几十个人堵门): these fire on their own.
+- `CUED_RULES`: a hazard that is urgent only when the caller says it is dangerous or happening now
+  (信号灯坏了 + 太危险, 漏电 + 差点, 积水 + 淹到腰): they need an `IMMEDIACY` cue in the text.
+- negation and prevention context (没有着火, 火灾隐患, 防止溺水) and administrative questions
+  (火灾事故认定, 洪水补助怎么申请) cancel a hit, since they talk about a hazard without one.
+
+Text is matched after NFKC and with spaces removed, so spoken, unpunctuated or spaced-out speech
+recognition output reads the same as a typed ticket. Synonyms and common ASR spellings are listed
+per rule (煤气/燃气/天然气/然气/液化气, 走丢/走失/走掉).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
+# People whose disappearance or danger is itself an emergency.
+_VULNERABLE = (
+    r"(?:老人|老太太|老大爷|老爷子|老太|大爷|大妈|奶奶|爷爷|姥姥|姥爷|外婆|外公|我爸|我妈|父亲|母亲|老父亲|老母亲|"
+    r"孩子|小孩|儿子|女儿|闺女|娃|宝宝|婴儿|学生|小朋友|痴呆|老年痴呆|智力障碍|智障|精神病|精神障碍|残疾|病人|孕妇)"
+)
+_PERSON = rf"(?:{_VULNERABLE[3:-1]}|人|男的|女的|他|她|工人|司机|路人|行人|邻居|老公|老婆|丈夫|妻子)"
 # A count of people large enough to make a gathering a group incident (群体性事件).
 _CROWD = (
-    r"(?:[二三四五六七八九十百数几多好]+十?[余多来]?|\d{2,}\s*[余多来]?)个?(?:名|人|户|位|工人|村民|业主)"
+    r"(?:(?:[二三四五六七八九十百千数几多好上]+[十百]?[余多来]?|\d{2,}\s*[余多来]?)(?:个|名|号|位)?"
+    r"(?:人|户|工人|农民工|村民|业主|家长|群众|员工|职工|商户|学生)|一大?群人|一帮人|好多人|很多人|全村|大批人)"
 )
+_GAS = r"(?:燃气|煤气|天然气|然气|液化气|液化石油气|气罐|煤气罐|瓦斯|沼气)"
 
 RULES: dict[str, re.Pattern[str]] = {
-    # gas: a leak or its smell, never a bill or a meter question
+    # a leak or its smell, never a bill, a meter or a cold stove
     "gas_leak": re.compile(
-        r"(?:燃气|煤气|天然气|液化气|气罐).{0,12}(?:泄漏|泄露|漏气|漏了|味道?(?:很|特别|非常|好|太|挺)?(?:浓|大|重|冲)|嘶嘶|爆炸)"
-        r"|(?:泄漏|泄露|漏气|闻到).{0,8}(?:燃气|煤气|天然气|液化气)"
+        rf"{_GAS}.{{0,12}}(?:泄漏|泄露|漏气|漏了|在漏|漏出|味|气味|嘶嘶|呲呲|爆炸|炸了|呛|挖破|挖断|破了|断了|冒气|往外冒|喷)"
+        rf"|(?:泄漏|泄露|漏气|闻到|一股|好大|很大|很重|很浓).{{0,8}}{_GAS}"
+        r"|(?:灶|阀门|气表|气管|软管|减压阀).{0,6}(?:漏气|嘶嘶|呲呲)|臭鸡蛋味"
+    ),
+    "fire": re.compile(
+        r"(?<![打点])(?<!打不)(?<!点不)着火(?!点)|起火|失火|火灾(?!隐患|保险|认定|预防|防控|演练|知识|报警器)|"
+        r"着起来了|烧起来了|火烧起来|冒火|蹿火|窜火|火苗|火星|明火.{0,6}(?:烧|蔓延)|浓烟|"
+        r"(?:屋|楼|房|窗|家|厨房|车|电|线|插座|配电|变压器|电瓶|电池|充电).{0,8}冒(?:烟|黑烟|火)|"
+        r"冒烟.{0,6}(?:火|着|烧|呛得)|爆炸|爆燃|(?:锅炉|气罐|变压器|电瓶|电池|高压锅|罐子).{0,4}(?:炸了|爆了)"
+    ),
+    "hazmat": re.compile(
+        r"危化品|危险化学品.{0,12}(?:泄漏|泄露|漏|侧翻|爆|着火|冒)|(?:化学品|化工|农药|硫酸|盐酸|液氨|氨水).{0,12}(?:泄漏|泄露|漏出|洒了|流出|爆|着火)|"
+        r"罐车.{0,10}(?:侧翻|泄漏|泄露|翻了)|(?:化学品|化工|危化|农药|槽罐|油罐).{0,10}(?:侧翻|翻了|翻车)|有毒气体|毒气|(?<!二)氧化碳|氯气|氨气|硫化氢|"
+        r"(?:刺鼻|怪味|气味|味道).{0,16}(?:头晕|恶心|呕吐|喘不上气|睁不开眼|晕倒)"
+    ),
+    "poisoning": re.compile(
+        r"中毒(?!.{0,4}(?:赔偿|索赔|鉴定|认定))|(?:好几个|几个|多名|好多|一家人|全家|一群|全班|学生|孩子们).{0,12}(?:上吐下泻|呕吐|头晕|送医院|送医|住院)"
     ),
     "disaster": re.compile(
-        r"山洪|泥石流|滑坡|塌方|决堤|溃坝|垮坝|洪水|发大水|地震|雪崩|内涝.{0,10}被困|水位暴涨|暴雨.{0,20}(?:被困|转移|冲毁|倒塌)"
+        r"山洪|泥石流|滑坡|塌方|决堤|溃坝|垮坝|决口|洪水(?!.{0,6}(?:补助|补贴|保险))|发大水|涨大水|发洪水|"
+        r"地震(?!.{0,6}(?:演练|知识|避难场所|保险))|雪崩|水位(?:暴涨|猛涨|一直涨)|龙卷风|冰雹.{0,12}(?:砸|打|毁|伤|好大|很大)|"
+        r"暴雨.{0,20}(?:被困|转移|冲毁|冲垮|倒塌|淹了|淹没)|(?:山|坡|崖).{0,8}(?:裂缝|裂开|往下掉石头|落石|滚石)|落石|滚石"
     ),
-    "fire": re.compile(r"着火|起火|失火|火灾(?!隐患)|浓烟|爆炸"),
-    "hazmat": re.compile(
-        r"危化品|危险化学品|化学品.{0,10}泄漏|罐车.{0,10}(?:侧翻|泄漏)|有毒气体|刺鼻.{0,6}(?:气味|味道).{0,20}(?:泄漏|侧翻)|(?:泄漏|侧翻).{0,20}刺鼻"
+    "collapse": re.compile(
+        r"(?:房子|房屋|楼|墙|围墙|屋顶|屋子|天花板|顶棚|棚|桥|隧道|脚手架|塔吊|厂房|窑洞|土坯房|危房).{0,6}(?:塌了|倒了|垮了|坍塌|倒塌|塌下来|砸下来)|"
+        r"(?:树|大树|墙|围墙|楼|房|电线杆|线杆|杆子|广告牌|招牌|塔吊|脚手架|烟囱|棚|危房|屋顶).{0,10}"
+        r"(?:歪了.{0,10}(?:倒|塌)|要倒|快倒|随时.{0,4}(?:倒|塌)|摇摇欲坠|要塌|快塌|要掉下来|快掉下来|马上.{0,3}倒)|"
+        r"坍塌|(?:砸到|砸伤|砸中|砸死|压到|压住|埋了|埋住)(?:了)?(?:人|一个|行人|路人|孩子|小孩|老人)"
     ),
-    # a crowd alone is a meeting; a crowd with a protest cue is a group incident
+    "open_manhole": re.compile(
+        r"(?:井盖|窨井|下水道口|检查井|雨水井|污水井).{0,8}(?:没了|没有了|丢了|不见了|被偷|缺失|掉下去|碎了|翻了|塌了|敞着|开着|没盖)|"
+        r"(?:掉|跌|摔)(?:进|到|下|入).{0,3}(?:井|下水道)里?"
+    ),
+    "electrical": re.compile(
+        r"触电|电死|被电(?:到|了|击)|(?:电线|高压线|电缆|电线杆|线杆|变压器).{0,8}(?:掉下来|掉地上|掉在地上|断了|垂到|垂下来|耷拉|落地|拖地|倒了|打火|冒火|火花|着火|爆)"
+    ),
+    "trapped": re.compile(
+        r"被困|困在|困住|(?<![贫])困人|(?:电梯|车里|车内|屋里|房间|楼里|山上|水里).{0,8}(?:出不来|下不来|关着|卡住了)|"
+        r"(?:锁在|关在).{0,4}(?:车里|电梯|屋里|房间)|电梯.{0,10}(?:有人|关了|卡在|停在.{0,6}中间)"
+    ),
+    "drowning": re.compile(
+        r"溺水|落水|被(?:水|洪水|大水)?冲走|"
+        rf"{_PERSON}.{{0,8}}(?:掉|跌|摔|落|冲)(?:进|到|下|入|在)?.{{0,3}}(?:河|湖|水库|水渠|渠|池塘|塘|水里|江|海|坑里|沟里|井里)"
+    ),
+    "missing_person": re.compile(
+        rf"{_VULNERABLE}.{{0,12}}(?:走丢|走失|走掉了|丢了|失踪|不见了|找不到了|找不着了|联系不上|一直没回(?:家|来)|没回家|走散)|"
+        rf"(?:走丢|走失|失踪).{{0,12}}{_VULNERABLE}"
+    ),
+    "medical": re.compile(
+        r"晕倒|昏倒|昏迷|不省人事|叫不醒|没有?了?呼吸|没气了|心脏骤停|抽搐|口吐白沫|大出血|血流不止|流了?(?:好多|很多|一地|满地|满脸|不少)的?血|"
+        r"满(?:头|脸|身)(?:是)?血|头破血流|倒在(?:地上|路边|血泊)|躺在(?:地上|路上|路边).{0,6}(?:不动|起不来)|快不行了|重伤|"
+        r"(?:撞|轧|压|碾)(?:倒|伤|到|死)?了?(?:一个)?(?:人|行人|老人|孩子|小孩)|车祸.{0,12}(?:人|伤|血)|(?<!\d)120(?!\d)|救护车.{0,6}(?:还没|没来|叫)"
+    ),
+    "self_harm": re.compile(
+        r"跳楼(?!价|甩卖)|跳河|跳江|跳桥|轻生|自杀|自尽|寻死|想死|不想活|割腕|上吊|喝(?:了)?(?:农)?药|吃安眠药|同归于尽|"
+        r"(?:站在|爬上|坐在).{0,6}(?:楼顶|天台|楼顶边|桥上|护栏外|窗台外|塔吊|高压塔)"
+    ),
+    "violence": re.compile(
+        r"持刀|拿(?:着)?(?:刀|菜刀|棍子|铁棍|砍刀|斧头)|砍人|捅人|捅了|杀人|行凶|动刀|群殴|抢劫|绑架|劫持|"
+        r"扬言.{0,12}(?:杀|砍|炸|报复|弄死|放火|同归于尽)|要出人命|出人命了|救命(?!钱)|快来人|"
+        r"(?:正在|现在|还在|一直在|当街|打起来了|打得).{0,6}(?:打人|打架|打起来|砸|殴打|家暴|往死里打)|"
+        r"(?:打人|打架|砸车|砸店|砸门|砸东西|家暴|殴打).{0,6}(?:正在|现在|还在|打得|流血|见血|往死里)"
+    ),
+    # a crowd alone is a meeting or a queue; a crowd with a protest act is a group incident
     "group_incident": re.compile(
-        rf"{_CROWD}.{{0,24}}(?:围堵|堵路|堵门|堵在|静坐|拉横幅|上访|讨要|情绪(?:很|非常|比较)?激动|爬上|冲突|打起来|聚集在.{{0,8}}(?:政府|门口|现场))"
-        rf"|(?:围堵|堵路|堵门|静坐|拉横幅|情绪激动).{{0,24}}{_CROWD}|群体性事件|集体上访|爬上塔吊|爬塔吊"
-    ),
-    "threat_to_life": re.compile(
-        r"被困|困在|出不来|被冲走|生命危险|危及生命|轻生|自杀|跳楼|跳河|割腕|昏迷|不省人事|触电|溺水|坠楼|持刀|砍人|杀人|"
-        r"人员伤亡|有人受伤|多人受伤|重伤|急救|中毒|坍塌|倒塌.{0,10}(?:压|伤|困)"
+        rf"{_CROWD}.{{0,24}}(?:围堵|堵路|堵门|堵在|堵着|堵住|静坐|拉横幅|拉着横幅|打横幅|举牌|上访|讨要|讨薪|要说法|把.{0, 4}堵|堵了|"
+        rf"情绪(?:很|非常|比较)?激动|爬上|冲突|打起来|冲进|冲击|围着|围攻|聚集在.{{0,8}}(?:政府|门口|现场|大门|路上))"
+        rf"|(?:围堵|堵路|堵门|静坐|拉横幅|打横幅|情绪激动).{{0,24}}{_CROWD}|群体性事件|集体上访|爬上塔吊|爬塔吊|"
+        r"(?:拉横幅|打横幅).{0,12}(?:讨薪|讨要|维权|抗议|要钱)"
     ),
 }
+
+CUED_RULES: dict[str, re.Pattern[str]] = {
+    "traffic_signal": re.compile(
+        r"(?:红绿灯|信号灯|交通灯|红灯|绿灯).{0,8}(?:坏了|坏掉|不亮|灭了|失灵|乱了|乱闪|一直闪|黄灯闪|不工作|停了|不好使)"
+    ),
+    "flooding": re.compile(
+        r"(?:积水|内涝|淹|水漫|倒灌|大水|暴雨|大雨).{0,12}(?:淹到|齐腰|到腰|没过|漫进|灌进|进屋|倒灌|车被淹|被淹|冲走|很深|过不去|上涨)"
+    ),
+    "electrical_risk": re.compile(r"漏电|电线.{0,6}(?:裸露|露在外面|泡在水里|搭在)|带电"),
+    "smoke_or_burning": re.compile(
+        r"冒烟|烧(?:垃圾|秸秆|东西|荒)|(?:地面|路面|地|路).{0,4}塌陷|裂缝|歪了|倾斜"
+    ),
+    "falling_object": re.compile(
+        r"高空(?:坠物|抛物)|(?:玻璃|瓷砖|外墙|空调外机|广告牌|招牌|窗户).{0,8}(?:掉下来|脱落|坠落|松动|悬着)"
+    ),
+    "violence_report": re.compile(r"打人|打架|砸(?:车|店|门|东西|玻璃)|家暴|威胁|跟踪"),
+}
+
+# The caller says the danger is real and now; a cued hazard needs one of these.
+IMMEDIACY = re.compile(
+    r"危险|吓人|吓死|差点|险些|差一点|马上|随时|眼看|快要|就要|正在|现在还|刚才|刚刚|赶紧|赶快|快来|快点来|救命|来人|"
+    r"出事|出人命|伤人|伤到人|撞车|撞了|乱开|乱成|车都乱|堵死|被困|火星|火苗|飘到|烧到|蔓延|引燃|有人受伤|流血|"
+    r"立即|立刻|紧急|淹到|漫进|灌进|冲走|麻了|电到|砸到|砸伤|压到|人行道|下面.{0,4}(?:人|路|学校)"
+)
+
+# Talk about a hazard without one: prevention, risk, negation, paperwork.
+_NEGATED_BEFORE = re.compile(
+    r"(?:没有|没|无|未|不是|并非|并未|有没有).?$|(?:防止|预防|避免|以防|防范|谨防|严防|杜绝|担心|害怕|注意).{0,4}$"
+)
+_ADMIN = re.compile(
+    r"(?:补助|补贴|理赔|保险|赔偿标准|认定|复核|申请|政策|演练|培训|知识|宣传|预案|注意事项|应急包|怎么办理|去哪办|需要什么材料|"
+    r"(?:怎么|如何|去哪|哪里)(?:申请|办理|领取|报销))"
+)
+# Words that show the event is ongoing, which outweighs an administrative word in the same call.
+_ONGOING = re.compile(r"现在|正在|刚才|刚刚|马上|赶紧|快来|救命|立即|立刻|紧急|还在|被困|出不来|救援|危险")
 
 
 @dataclass
@@ -46,13 +154,35 @@ class Urgency:
     reasons: list[str] = field(default_factory=list)
 
 
+def normalise(text: str) -> str:
+    """NFKC and no whitespace: spoken, spaced-out ASR output then reads like a typed ticket."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def _fires(pattern: re.Pattern[str], text: str) -> bool:
+    """True if some hit is not negated or framed as prevention (没有着火, 防止溺水)."""
+    return any(
+        not _NEGATED_BEFORE.search(text[max(0, m.start() - 6) : m.start()]) for m in pattern.finditer(text)
+    )
+
+
 def urgency(text: str) -> Urgency:
     """Flag a ticket as urgent and name the rules that fired.
 
     >>> urgency("楼道内燃气味很浓，疑似管道泄漏").reasons
     ['gas_leak']
+    >>> urgency("路口红绿灯坏了 车都乱开 太危险了").reasons
+    ['traffic_signal']
+    >>> urgency("路口红绿灯坏了好几天了").urgent
+    False
     """
-    reasons = [name for name, pattern in RULES.items() if pattern.search(text)]
+    text = normalise(text)
+    reasons = [name for name, pattern in RULES.items() if _fires(pattern, text)]
+    if IMMEDIACY.search(text):
+        reasons += [name for name, pattern in CUED_RULES.items() if _fires(pattern, text)]
+    # 火灾事故认定怎么复核, 洪水补助去哪申请: paperwork about a past event, unless it is still going on.
+    if reasons and _ADMIN.search(text) and not _ONGOING.search(text):
+        reasons = []
     # Callers type 紧急 themselves; it's a cue, not proof, so only together with another rule or a
     # request for immediate action does it flag on its own.
     if not reasons and re.search(r"紧急", text) and re.search(r"立即|马上|立刻|尽快到场|现场", text):

@@ -1,53 +1,197 @@
-"""Urgency rules: every kind of urgent ticket is flagged; look-alikes are not."""
+"""Urgency rules: every kind of urgent call is flagged, spoken look-alikes are not, and the dev sets
+reach full recall.
+
+The cases below are written for these tests in the way callers talk to the hotline (speech
+recognition output: no punctuation, fillers, spaces, near-homophones such as 然气). None is copied
+from the dev sets, which are measured separately in `test_dev_sets_recall_and_precision`.
+"""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from assistant.urgency import urgency
 
+URGENT = [
+    ("喂 你好 我家那个燃气灶旁边一直有股味儿 好像是漏气了 我不敢开灯", "gas_leak"),
+    ("就是楼道里天然气的味道特别冲 整个单元都能闻到", "gas_leak"),
+    ("我们饭店后面那个液化气罐一直呲呲的响 是不是漏了", "gas_leak"),
+    ("对门家一股臭鸡蛋味 敲门也没人开 我怕是漏气", "gas_leak"),
+    ("小区外面挖掘机把然气管道挖破了 现在还在往外冒气", "gas_leak"),
+    ("我们隔壁那个厂房起火了 黑烟滚滚的 你们快派人来", "fire"),
+    ("楼下电动车充电的时候着火了 楼道里全是烟", "fire"),
+    ("山上着火了 风很大 往村子这边烧过来了", "fire"),
+    ("小区配电箱那里冒烟了还有火花 噼里啪啦的", "fire"),
+    ("刚才听到一声巨响 好像是哪里爆炸了 玻璃都震碎了", "fire"),
+    ("有人在麦地里烧秸秆 火苗都快烧到旁边的草垛了", "fire"),
+    ("高速上有个拉化学品的车翻了 地上流了好多液体 味道很刺鼻", "hazmat"),
+    ("化工厂那边一股刺鼻的味道 我们好几个人都头晕恶心", "hazmat"),
+    ("学校食堂吃完饭好几个孩子上吐下泻 都送医院了", "poisoning"),
+    ("我爸在屋里烧炭取暖 现在叫不醒了 是不是煤气中毒", "poisoning"),
+    ("我们村后面山上下大雨 山洪下来了 路都冲断了", "disaster"),
+    ("后山那个坡一直在往下掉石头 下面就是住户", "disaster"),
+    ("河堤那边决口了 水往村里灌", "disaster"),
+    ("刚下了好大的冰雹 把大棚都砸烂了 有人被砸伤了", "disaster"),
+    ("隔壁那个老房子的墙塌了 砸到一个路过的老人", "collapse"),
+    ("工地的脚手架歪了随时要倒 下面好多人在干活", "collapse"),
+    ("风太大了 路边的广告牌摇摇欲坠 底下就是公交站", "collapse"),
+    ("我们小区门口的下水道井盖不见了 晚上黑漆漆的 太危险", "open_manhole"),
+    ("窨井盖被偷了 就在学校门口", "open_manhole"),
+    ("村口那根电线掉下来了 耷拉在地上 小孩子放学都从那走", "electrical"),
+    ("刚才有个工人在杆子上触电了 人挂在上面", "electrical"),
+    ("电梯卡在八楼和九楼中间了 我跟我孩子在里面出不来", "trapped"),
+    ("孩子被锁在车里了 车主找不到 天这么热", "trapped"),
+    ("有个小孩掉河里了 快来人啊", "drowning"),
+    ("水库边上有人落水了 我们不会游泳", "drowning"),
+    ("我妈有老年痴呆 早上出门到现在都没回家 电话也打不通", "missing_person"),
+    ("我儿子有智力障碍 在公园走散了 找了两个小时都找不着了", "missing_person"),
+    ("我女儿放学一直没回来 平时五点就到家了", "missing_person"),
+    ("超市门口有个老大爷晕倒了 一动不动的", "medical"),
+    ("路上有人被车撞了 流了好多血 躺在地上起不来", "medical"),
+    ("我朋友在天台上说不想活了 我劝不住他", "self_harm"),
+    ("有个女的站在桥上要往下跳", "self_harm"),
+    ("我老公喝了农药 现在在吐", "self_harm"),
+    ("菜市场有个男的拿着菜刀追着人砍", "violence"),
+    ("楼下两拨人打起来了 有人拿砖头砸 都见血了", "violence"),
+    ("隔壁又在家暴 一直在打他老婆 哭喊救命", "violence"),
+    ("我们五六十个工人在公司门口拉横幅讨薪 老板叫了一帮人过来要动手", "group_incident"),
+    ("上百个业主把售楼处围住了 堵着门不让人走", "group_incident"),
+    ("好几十个村民把路堵了 说征地款没给 车都过不去", "group_incident"),
+    ("十字路口信号灯全灭了 车跟人抢着走 刚才差点撞上", "traffic_signal"),
+    ("我们这边暴雨 地下通道积水已经淹到腰了 还有车往里开", "flooding"),
+    ("下大雨水都灌进屋里了 家里就我跟我奶奶", "flooding"),
+    ("路灯杆漏电 刚才我家狗碰了一下就倒了 人走过去太危险了", "electrical_risk"),
+    ("马路中间突然塌陷了一个大坑 随时会有车掉进去", "smoke_or_burning"),
+    ("楼上有块玻璃悬着快掉下来了 下面是人行道", "falling_object"),
+]
+NOT_URGENT = [
+    "我想问一下燃气费在哪里交 手机上能交吗",
+    "天然气开户要带什么材料",
+    "燃气灶打不着火了 找谁来修",
+    "家里的煤气表好像走得特别快 这个月多扣了好多钱",
+    "楼道里堆了好多纸箱子 有火灾隐患 物业也不管",
+    "火灾事故认定书出来了 我不服 怎么申请复核",
+    "小区消防通道被私家车占了 能不能管一管",
+    "工厂烟囱天天冒黑烟 空气特别差",
+    "隔壁烧烤店油烟太大了 熏得窗户都不能开",
+    "楼上天天晚上跺脚 吵得我睡不着",
+    "广场舞的音响开得太大声了 天天扰民",
+    "物业一点都不作为 电梯坏了一个星期都没人修",
+    "我们小区电梯老是坏 上周还突然往下掉了一下 物业说维保会来",
+    "老板拖欠我三个月工资 人也联系不上了",
+    "包工头跑了 我们十几个人的工钱都没结",
+    "路灯不亮好几天了 晚上走路黑乎乎的",
+    "路口红绿灯坏了好几天了 也没人来修",
+    "垃圾好几天都没人收 都臭了",
+    "我们小区一下雨就积水 出门不方便",
+    "楼上卫生间漏水 把我家天花板都泡了",
+    "井盖一压就哐哐响 晚上吵得睡不着",
+    "小区里的树太高了 挡着我家阳光",
+    "路面有好多坑 开车颠得厉害",
+    "村里有人在河边挖沙 河岸都塌了一块",
+    "我想咨询一下洪水过后房屋损毁的补助怎么申请",
+    "地震避难场所在哪里 想带孩子去看看",
+    "孩子学校离家太远了 能不能换个学校",
+    "孩子找不到对口学校 入学怎么办",
+    "我家老人的养老金一直没到账",
+    "养老院的护工上个月打了我爸 我有视频要举报",
+    "小区门口好多人排队做核酸 太挤了",
+    "村里几十个人在广场上跳舞 音乐放得很大",
+    "商场门口挂横幅做广告 挡住了路",
+    "这家店跳楼价甩卖好几年了 是不是虚假宣传",
+    "这是我的救命钱 被那个理财公司骗走了",
+    "我报了120急救培训班 证书什么时候发",
+    "停水两天了也不通知一下 做饭都没水",
+    "暖气一点都不热 屋里才十五度",
+    "邻居在楼道里私拉电线给电动车充电 我很担心",
+    "快递丢了 快递公司互相推诿",
+    "我的身份证丢了 怎么补办",
+    "公司要倒闭了 工资还没发",
+    "小区里有人遛狗不牵绳 咬伤过小孩",
+    "我要投诉出租车司机绕路",
+    "医院挂号太难了 黄牛太多",
+    "冬天防止煤气中毒有什么注意事项",
+    "没有着火 就是邻居家烧东西的味道有点大 能不能让他别烧了",
+]
 
-@pytest.mark.parametrize(
-    ("text", "reason"),
-    [
-        ("楼道里燃气味很浓，可能漏气了", "gas_leak"),
-        ("餐馆液化气罐阀门嘶嘶漏气", "gas_leak"),
-        ("闻到天然气的味道好大", "gas_leak"),
-        ("暴雨后山洪冲毁便桥", "disaster"),
-        ("后山出现裂缝有泥石流冲下", "disaster"),
-        ("小区对面那栋楼着火了冒浓烟", "fire"),
-        ("路口一辆罐车侧翻有液体泄漏", "hazmat"),
-        ("四十多名工人聚集堵路讨要工资", "group_incident"),
-        ("二十多名农民工爬上塔吊讨薪", "group_incident"),
-        ("三十余名业主聚集在区政府门口", "group_incident"),
-        ("有人站在楼顶说要跳楼", "threat_to_life"),
-        ("电梯困人，里面有老人被困半小时", "threat_to_life"),
-        ("村里二十多户群众被困", "threat_to_life"),
-        # spoken, unpunctuated, as speech recognition writes it
-        ("喂你好我们小区那个天然气好像漏了味道特别大", "gas_leak"),
-        ("我们村河沟里发大水了人还在屋里出不来", "disaster"),
-        ("好几十个人堵在厂门口要工资情绪很激动都快打起来了", "group_incident"),
-    ],
-)
-def test_urgent_kinds_are_flagged(text: str, reason: str) -> None:
+
+# Recorded on the dev sets (16 urgent, 124 non-urgent items): precision 16/16 = 1.0, and no
+# non-urgent item flagged. The floors sit lower on purpose: a missed emergency costs more than a
+# false alarm, so a rule that buys recall on unseen calls may cost a false alarm or two, never more.
+DEV_PRECISION_FLOOR = 0.85
+DEV_NON_URGENT_KEPT_FLOOR = 0.97
+
+
+@pytest.mark.parametrize(("text", "reason"), URGENT)
+def test_urgent_calls_are_flagged_with_their_reason(text: str, reason: str) -> None:
     result = urgency(text)
-    assert result.urgent and reason in result.reasons
+    assert result.urgent, text
+    assert reason in result.reasons, (text, result.reasons)
+
+
+@pytest.mark.parametrize("text", NOT_URGENT)
+def test_look_alike_complaints_are_not_urgent(text: str) -> None:
+    result = urgency(text)
+    assert not result.urgent, (text, result.reasons)
+
+
+def test_own_cases_are_enough_and_distinct() -> None:
+    assert len(URGENT) >= 40 and len(NOT_URGENT) >= 40
+    assert len({t for t, _ in URGENT} | set(NOT_URGENT)) == len(URGENT) + len(NOT_URGENT)
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "expected"),
     [
-        "燃气费缴费后气量迟迟不到账",
-        "楼道堆放杂物存在火灾隐患",
-        "某村经常聚集十余人进行宗教活动",
-        "小区暖气不热",
-        "咨询养老保险怎么缴",
+        # a cued hazard needs the caller to say it is dangerous or happening now
+        ("路口信号灯坏了", False),
+        ("路口信号灯坏了 车乱开 太危险了", True),
+        ("小区路灯杆漏电", False),
+        ("小区路灯杆漏电 刚才差点电到小孩", True),
+        # negation and prevention talk about a hazard without one
+        ("家里没有煤气味 就是想问问燃气表怎么换", False),
+        ("家里煤气味很重", True),
+        ("怎么预防孩子溺水", False),
+        ("有个孩子溺水了", True),
+        # paperwork about a past event, unless it is still going on
+        ("火灾过后的补助怎么申请", False),
+        ("仓库起火了 现在还在烧", True),
     ],
 )
-def test_look_alikes_are_not_urgent(text: str) -> None:
-    assert not urgency(text).urgent
+def test_cues_negation_and_paperwork(text: str, expected: bool) -> None:
+    assert urgency(text).urgent is expected, urgency(text).reasons
+
+
+def test_spacing_and_full_width_do_not_matter() -> None:
+    assert urgency("煤 气 味 很 重").reasons == urgency("煤气味很重").reasons == ["gas_leak"]
+    assert urgency("ＳＯＳ 救命啊 有人 被困 在 电梯里").urgent
 
 
 def test_marked_urgent_needs_an_immediate_request() -> None:
     assert urgency("紧急情况，请立即派人到现场").reasons == ["marked_urgent"]
     assert not urgency("不紧急，有空看看").urgent
+
+
+def _dev_items(shared_dir) -> list[tuple[str, bool]]:
+    items = []
+    for name, key in (("out_of_kb.jsonl", "query"), ("tickets.jsonl", "text")):
+        with (shared_dir / "eval" / name).open(encoding="utf-8") as fh:
+            items += [(row[key], bool(row["urgent"])) for row in map(json.loads, fh)]
+    return items
+
+
+def test_dev_sets_recall_and_precision(shared_dir) -> None:
+    """Recall on every urgent dev item must be 1.0; precision stays above the recorded floor."""
+    items = _dev_items(shared_dir)
+    flagged = [(text, gold, urgency(text).urgent) for text, gold in items]
+    urgent = [f for f in flagged if f[1]]
+    assert len(urgent) >= 10, "the dev sets hold at least 10 urgent items"
+    missed = [text for text, gold, got in flagged if gold and not got]
+    false_alarms = [text for text, gold, got in flagged if got and not gold]
+    assert not missed, f"urgent dev items not flagged: {missed}"
+    precision = len(urgent) / (len(urgent) + len(false_alarms))
+    assert precision >= DEV_PRECISION_FLOOR, f"precision {precision:.3f}; false alarms: {false_alarms}"
+    kept = 1 - len(false_alarms) / (len(items) - len(urgent))
+    assert kept >= DEV_NON_URGENT_KEPT_FLOOR, f"non-urgent kept {kept:.3f}; false alarms: {false_alarms}"
