@@ -60,12 +60,20 @@ def search(
                 f"citizens search their own region ({principal.region_code}), not {region}"
             )
         region, kinds = principal.region_code, ("qa",)
+    elif region is None and principal.region_code is not None:
+        # staff with a regional scope search as for a caller of their own region unless they name
+        # another region in scope: another city's entries never appear by default
+        region = principal.region_code
     elif region is not None:
         if region not in engine.regions:
             raise BadQuery(
                 f"unknown region code {region!r}: use a GB/T 2260 code the KB knows (GET /kb/regions lists them)"
             )
         check_region(session, principal, region)
+    if principal.role == "department_editor":
+        if department not in (None, principal.department):
+            raise PermissionDenied(f"you search {principal.department}'s entries, not {department}'s")
+        department = principal.department
     if mode not in ("bm25", "dense", "hybrid"):
         raise BadQuery(f"mode {mode!r}: use bm25, dense or hybrid")
     filters = SearchFilters(

@@ -128,3 +128,23 @@ def test_embedder_failure_degrades_to_bm25_not_500(client, tokens, kb, searching
     body = r.json()
     assert body["mode"] == "bm25" and "BM25 only" in body["degraded"]
     assert body["hits"][0]["entry_id"] == kb["noise"]
+
+
+def test_regional_staff_never_see_another_citys_entries_by_default(client, tokens, kb, searching) -> None:  # type: ignore[no-untyped-def]
+    r = client.get(
+        "/search", params={"q": "兰州市公积金提取材料", "top_k": 10}, headers=tokens["agent_tianshui"]
+    )
+    assert r.status_code == 200, r.text
+    ids = {h["entry_id"] for h in r.json()["hits"]}
+    assert kb["lanzhou"] not in ids and kb["tianshui"] in ids
+    r = client.get("/search", params={"q": "兰州市公积金提取材料", "top_k": 10}, headers=tokens["admin"])
+    assert kb["lanzhou"] in {h["entry_id"] for h in r.json()["hits"]}
+
+
+def test_department_editor_searches_only_its_department(client, tokens, kb, searching) -> None:  # type: ignore[no-untyped-def]
+    r = client.get(
+        "/search", params={"q": "公积金提取", "department": "甘肃省医疗保障局"}, headers=tokens["editor_hrss"]
+    )
+    assert r.status_code == 403
+    r = client.get("/search", params={"q": "公积金提取"}, headers=tokens["editor_hrss"])
+    assert r.status_code == 200 and r.json()["hits"] == []
