@@ -50,9 +50,12 @@ FEATURES: tuple[str, ...] = (
 # Query words the top entry never mentions (another city, another benefit): the usual sign of a
 # near miss. Computed from the entry's question and the head of its answer.
 FEATURES = (*FEATURES, "uncovered_ratio", "uncovered_count")
+# The top hit was moved to the asked aspect of its matter: the matter was retrieved through another
+# aspect's wording, a weaker sign that it is the matter asked about.
+FEATURES = (*FEATURES, "steered")
 # With an embedder, the top hits are checked by meaning: cosine of the question with the top hit's
 # matched question, and its lead over the runner-up's. Without one, a lexical model is used.
-VERIFY_FEATURES = ("verify_cos", "verify_margin")
+VERIFY_FEATURES = ("verify_cos", "verify_margin", "verify_lead")
 
 
 class HitLike(Protocol):
@@ -76,12 +79,13 @@ def _bigrams(text: str) -> set[str]:
     return {t[i : i + 2] for i in range(len(t) - 1)} or ({t} if t else set())
 
 
-def _runner_up(hits: Sequence[HitLike]) -> HitLike | None:
-    """The best hit about another question: a province and a city copy of one question are one
+def _runner_up(hits: Sequence[HitLike], alike: frozenset[int] = frozenset()) -> HitLike | None:
+    """The best hit about another question: a province and a city copy of one question, or two
+    entries with the same official answer (``alike``: covid_policy_qa repeats many), are one
     candidate, not a tie that should lower confidence."""
     top = hits[0]
     for h in hits[1:]:
-        if h.question != top.question:
+        if h.question != top.question and h.entry_id not in alike:
             return h
     return None
 
@@ -91,8 +95,10 @@ def features(
     hits: Sequence[HitLike],
     region: str | None,
     aspect_match: float = 0.5,
-    verify: tuple[float, float] | None = None,
+    verify: tuple[float, float, float] | None = None,
     uncovered: tuple[float, float] = (0.0, 0.0),
+    alike: frozenset[int] = frozenset(),
+    steered: bool = False,
 ) -> dict[str, float]:
     """The calibration features of a ranked hit list (empty list: all zeros).
 
@@ -100,7 +106,7 @@ def features(
     """
     if not hits:
         return dict.fromkeys((*FEATURES, *VERIFY_FEATURES), 0.0)
-    top, second = hits[0], _runner_up(hits)
+    top, second = hits[0], _runner_up(hits, alike)
     cos1 = top.cosine or 0.0
     cos2 = (second.cosine or 0.0) if second else 0.0
     bm1 = max(top.bm25 or 0.0, 0.0)
@@ -125,8 +131,10 @@ def features(
         "aspect_match": aspect_match,
         "uncovered_ratio": uncovered[0],
         "uncovered_count": uncovered[1],
+        "steered": float(steered),
         "verify_cos": verify[0] if verify else 0.0,
         "verify_margin": verify[1] if verify else 0.0,
+        "verify_lead": verify[2] if verify else 0.0,
     }
 
 
@@ -146,21 +154,38 @@ def uncovered(engine: Any, session: Any, query: str, hits: Sequence[HitLike]) ->
     return len(missing) / len(words), float(len(missing))
 
 
-def verify(embedder: Any, query: str, hits: Sequence[HitLike]) -> tuple[float, float] | None:
-    """(cos(question, top hit), lead over the runner-up) by the embedder; None if it fails."""
+def verify(
+    embedder: Any, query: str, hits: Sequence[HitLike], alike: frozenset[int] = frozenset()
+) -> tuple[float, float, float] | None:
+    """(cos(question, top hit), lead over the runner-up, lead over the best of the next
+    ``VERIFY_DEPTH`` other questions) by the embedder; None if it fails. The last one is the dense
+    retriever's vote: is the lexical winner also the closest in meaning among the contenders."""
     from retrieval.errors import EmbedderError
 
     if embedder is None or not hits:
         return None
-    second = _runner_up(hits)
-    texts = [hits[0].matched_question] + ([second.matched_question] if second else [])
+    second = _runner_up(hits, alike)
+    others: list[str] = []
+    for h in hits[1:]:
+        if len(others) == VERIFY_DEPTH:
+            break
+        if h.entry_id not in alike and h.question != hits[0].question and h.matched_question not in others:
+            others.append(h.matched_question)
+    texts = [hits[0].matched_question, *others]
     try:
         q = embedder.embed_queries([query])[0]
         p = embedder.embed_passages(texts)
     except EmbedderError:
         return None
     cos = [float(q @ row) for row in p]
-    return cos[0], cos[0] - (cos[1] if len(cos) > 1 else 0.0)
+    if second is not None and second.matched_question in others:
+        runner = cos[1 + others.index(second.matched_question)]
+    else:
+        runner = 0.0
+    return cos[0], cos[0] - runner, cos[0] - max(cos[1:], default=0.0)
+
+
+VERIFY_DEPTH = 4
 
 
 @dataclass
@@ -332,15 +357,32 @@ def search_features(
 
     result = engine.search(query[:500], top_k=top_k, region=region, mode=mode)
     hits, aspect_match = steer(session=session, question=query, hits=result.hits)
+    same = alike(session, hits)
     feats = features(
         query,
         hits,
         region,
         aspect_match,
-        verify(embedder, query, hits),
+        verify(embedder, query, hits, same),
         uncovered(engine, session, query, hits),
+        same,
+        steered=bool(hits) and hits[0].entry_id != result.hits[0].entry_id,
     )
     return hits, feats, result
+
+
+def alike(session: Any, hits: Sequence[HitLike]) -> frozenset[int]:
+    """Ids of the hits whose official answer is the top hit's, word for word."""
+    from sqlalchemy import select
+
+    from kb.models import Entry
+
+    if len(hits) < 2:
+        return frozenset()
+    ids = [h.entry_id for h in hits]
+    answers = dict(session.execute(select(Entry.id, Entry.answer).where(Entry.id.in_(ids))).all())
+    top = answers.get(ids[0])
+    return frozenset(i for i in ids[1:] if top is not None and answers.get(i) == top)
 
 
 def model_key(mode: str, verified: bool) -> str:

