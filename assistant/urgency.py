@@ -162,11 +162,11 @@ _ADMIN = re.compile(
     r"(?:补助|补贴|理赔|保险|赔偿标准|认定|复核|申请|政策|演练|培训|知识|宣传|预案|注意事项|提前了解|应急包|怎么办理|去哪办|需要什么材料|"
     r"(?:怎么|如何|去哪|哪里)(?:申请|办理|领取|报销))"
 )
-# Words that show the event is ongoing, which outweighs an administrative word in the same call.
 # A hazard placed in the past (去年山洪冲坏的路) is a repair request, not an emergency.
 _PAST_EVENT = re.compile(
     r"(?:去年|前年|上次|之前|以前|当年|那年|前几年).{0,8}(?:山洪|洪水|泥石流|塌方|冰雹|地震|火灾|着火|暴雨)"
 )
+# Words that show the event is ongoing, which outweighs an administrative word in the same call.
 _ONGOING = re.compile(r"现在|正在|刚才|刚刚|马上|赶紧|快来|救命|立即|立刻|紧急|还在|被困|出不来|救援|危险")
 
 
