@@ -10,22 +10,21 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from tickets.privacy import mask_text
+
 # ---------------------------------------------------------------- contact masking
 
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[\s-]?(\d{3,4})(\d{4})(?!\d)")
-_ID_CARD = re.compile(r"(?<![\dA-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![\dA-Za-z])")
 
 
 def mask_contacts(text: str) -> str:
-    """Mask ID card, mobile and landline numbers: 13812345678 → 138****5678.
+    """Mask ID card, mobile and landline numbers (tickets.privacy's one rule): 13812345678 → 138****5678.
 
     >>> mask_contacts("电话13812345678")
     '电话138****5678'
     """
-    text = _ID_CARD.sub(lambda m: f"{m.group(1)}********{m.group(3)}", text)
-    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    return _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", text)
+    return mask_text(text)
 
 
 def find_contact(text: str) -> str | None:

@@ -16,28 +16,19 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from tickets.privacy import mask_text
+
 MAX_MESSAGE_CHARS = 2000
 
 Kind = Literal["ok", "empty", "junk", "injection", "chitchat", "emergency", "complaint"]
 
-# Hotline conventions: 11-digit mobiles, landlines with area code, 18/15-digit resident ID numbers.
-_ID18_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
-_ID15_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{6}(\d{3})(?![0-9A-Za-z])")
-_MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
-_LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?(\d{3,4})(\d{4})(?!\d)")
-
-
 def mask(text: str) -> str:
-    """Hide phone and ID numbers, keeping enough to recognise them.
+    """Hide phone and ID numbers, keeping enough to recognise them (tickets.privacy's one rule).
 
     >>> mask("电话13812345678，身份证620102199001011234")
     '电话138****5678，身份证620102********1234'
     """
-
-    text = _ID18_RE.sub(lambda m: f"{m.group(1)}{'*' * 8}{m.group(2)}", text)
-    text = _ID15_RE.sub(lambda m: f"{m.group(1)}{'*' * 6}{m.group(2)}", text)
-    text = _MOBILE_RE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    return _LANDLINE_RE.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", text)
+    return mask_text(text)
 
 
 def normalise(text: str) -> str:
