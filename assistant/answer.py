@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy.orm import Session
 
 from assistant import rewrite as rules
-from assistant.calibration import Calibrator, default_calibrators, model_key, search_features
+from assistant.aspects import asked_aspect
+from assistant.calibration import (
+    Calibrator,
+    default_calibrators,
+    model_key,
+    names_no_aspect,
+    search_features,
+)
 from assistant.errors import LLMUnavailable
 from assistant.flows import draft_ticket
 from assistant.safety import SAFE_REPLIES, screen
@@ -94,6 +101,7 @@ class _Scored:
     probability: float
     calibrator: Calibrator | None
     degraded: str | None
+    feats: dict[str, float] = field(default_factory=dict)
 
 
 def _score(
@@ -125,7 +133,7 @@ def _score(
     degraded = result.degraded or (
         None if cal else f"no calibration for {result.mode} retrieval: run `lianxin calibrate`"
     )
-    return _Scored(query, hits, p, cal, degraded)
+    return _Scored(query, hits, p, cal, degraded, feats)
 
 
 def _fitted_for(engine: SearchEngine, cal: Calibrator | None) -> Calibrator | None:
@@ -254,40 +262,41 @@ def decide(
             query=best.query,
         )
 
-    # a bare topic ("养老保险", "居住证") names a matter but not the question: never answer it outright
-    if p >= answer_at and not is_bare_topic(text):
+    # a bare topic ("养老保险", "居住证") names a matter but not the question: never answer it outright;
+    # nor give one aspect of a 办事指南 matter (its phone, its place...) to a question that names none
+    # of them: which one is wanted is a guess, however well the matter matched
+    aspect_unknown = names_no_aspect(best.feats)
+    if p >= answer_at and not is_bare_topic(text) and not aspect_unknown:
         return _answer(entry, best, p, llm=llm, session=session, day=day)
 
     candidates = _candidates(best.hits)
+    if p < answer_at:
+        why = f"confidence {p:.2f} below {answer_at:.2f}"
+    else:
+        why = "the question names no aspect of the matter" if aspect_unknown else "a bare topic"
     if p >= clarify_at and len(candidates) >= 2:
         listing = "；".join(f"{i}. {c['question']}" for i, c in enumerate(candidates, 1))
         return Decision(
             "clarify",
             p,
             candidates=candidates,
-            reason=f"confidence {p:.2f} below {answer_at:.2f}",
+            reason=why,
             query=best.query,
             reply=f"您想问的是：{listing}？请回复序号。",
         )
-    return _escalate(
-        ctx,
-        text,
-        f"confidence {p:.2f} below {answer_at:.2f}",
-        kind="escalate",
-        confidence=p,
-        query=best.query,
-    )
+    return _escalate(ctx, text, why, kind="escalate", confidence=p, query=best.query)
 
 
 def is_bare_topic(text: str) -> bool:
     """A short message with no question in it ("以旧换新补贴"): which of the matter's answers is wanted
     is a guess, so it gets candidates, not an answer.
 
-    >>> is_bare_topic("居住证"), is_bare_topic("居住证在哪办")
-    (True, False)
+    >>> is_bare_topic("居住证"), is_bare_topic("居住证在哪办"), is_bare_topic("居住证在那办")
+    (True, False, False)
     """
     q = rules.strip_fillers(text)
-    return len(q) <= _BARE_TOPIC_MAX_CHARS and not _QUESTION_CUE.search(q)
+    # an aspect cue is a question even without a question word ("护照在那办": 哪 heard as 那)
+    return len(q) <= _BARE_TOPIC_MAX_CHARS and not _QUESTION_CUE.search(q) and asked_aspect(q) is None
 
 
 def _candidates(hits: Sequence[Hit]) -> list[dict[str, Any]]:

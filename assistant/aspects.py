@@ -28,7 +28,8 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "online",
         re.compile(
-            r"网上|线上|在线|网站|网址|平台|app|APP|小程序|公众号|不想跑|不用跑|不跑|邮寄|(在哪|去哪|哪里|哪儿)(能|可以)?(看|查)"
+            r"网上|线上|在线|网站|网址|平台|app|APP|小程序|公众号|不想跑|不用跑|不跑|邮寄"
+            r"|((在|去|到|上)(哪|那)|哪里|哪儿)(里|理|儿)?(能|可以)?(看|查)"
         ),
     ),
     ("consult_phone", re.compile(r"电话|热线|号码|咨询找谁|打给谁|联系方式")),
@@ -36,6 +37,8 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "department",
         re.compile(
             r"哪个部门|什么部门|哪个单位|哪家单位|谁负责|谁管|归谁|找谁|谁(来)?(审批|审核|批|办)|哪个局|哪个厅"
+            # 哪 heard as 那: "需要那个部门审核"
+            r"|那个(部门|单位|局|厅)(来)?(审批|审核|批|办|管|负责|同意)"
         ),
     ),
     # a deadline for applying ("入境后多少天内要办", "提前几天申请") is an acceptance condition; how long
@@ -65,7 +68,7 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "location",
         re.compile(
             r"递到哪|交到哪|送到哪|在哪|去哪|上哪|到哪|哪里|哪儿|地址|地点|窗口|房间|几楼|哪个大厅"
-            r"|(在|去|到|上)那(里|儿)?(办|交|递|领|拿|申请|去)"
+            r"|(在|去|到|上)那(里|理|儿)?(办|交|递|领|拿|申请|去)"
         ),
     ),
     (

@@ -368,7 +368,22 @@ def search_features(
         same,
         steered=bool(hits) and hits[0].entry_id != result.hits[0].entry_id,
     )
+    # not a model feature: the decision rule of names_no_aspect reads it
+    feats["aspect_entry"] = float(bool(hits) and _aspect_of(session, hits[0].entry_id) is not None)
     return hits, feats, result
+
+
+def _aspect_of(session: Any, entry_id: int) -> str | None:
+    from kb.models import Entry
+
+    entry = session.get(Entry, entry_id)
+    return entry.aspect if entry is not None else None
+
+
+def names_no_aspect(feats: dict[str, float]) -> bool:
+    """The top entry is one aspect of a 办事指南 matter (its phone, its place...) but the question
+    names none: never a direct answer, whatever the confidence that the matter is right."""
+    return feats.get("aspect_entry") == 1.0 and feats.get("aspect_match") == 0.5
 
 
 def alike(session: Any, hits: Sequence[HitLike]) -> frozenset[int]:
@@ -544,11 +559,12 @@ def outcome(
     n_out: int,
 ) -> dict[str, float]:
     """Dev-set goals at threshold ``t`` (questions stopped by the screen count as escalated)."""
+    answered = [p >= t and not names_no_aspect(ex.feats) for p, ex in zip(probs, examples, strict=True)]
     correct = sum(
-        1 for p, ex in zip(probs, examples, strict=True) if p >= t and ex.group == "dev-in" and ex.label
+        1 for a, ex in zip(answered, examples, strict=True) if a and ex.group == "dev-in" and ex.label
     )
-    wrong = sum(1 for p, ex in zip(probs, examples, strict=True) if p >= t and not ex.label)
-    out_answered = sum(1 for p, ex in zip(probs, examples, strict=True) if p >= t and ex.group == "dev-out")
+    wrong = sum(1 for a, ex in zip(answered, examples, strict=True) if a and not ex.label)
+    out_answered = sum(1 for a, ex in zip(answered, examples, strict=True) if a and ex.group == "dev-out")
     return {
         "threshold": round(t, 3),
         "direct_accuracy": correct / n_in,

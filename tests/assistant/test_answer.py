@@ -239,3 +239,52 @@ def test_a_model_fitted_on_other_retrieval_params_is_not_used(demo_kb: DemoKB) -
     assert _fitted_for(demo_kb.engine, cal) is None
     cal.meta["engine"] = {"embed_similar": demo_kb.engine.p.embed_similar, "fusion": demo_kb.engine.p.fusion}
     assert _fitted_for(demo_kb.engine, cal) is cal
+
+
+def test_a_matter_question_naming_no_aspect_gets_the_aspects_to_choose_from(session: Session) -> None:
+    from assistant.calibration import FEATURES, VERIFY_FEATURES, Calibrator
+    from retrieval import build_engine
+
+    matter = "普通护照签发"
+    asks = {
+        "location": ("在哪里办理？", "省公安厅出入境管理局一楼大厅。"),
+        "consult_phone": ("的咨询电话是多少？", "020-12345678。"),
+        "materials": ("需要哪些材料？", "身份证、近期证件照。"),
+    }
+    guide = factories.source(session).code
+    for aspect, (ask_, answer) in asks.items():
+        factories.entry(
+            session,
+            source_code=guide,
+            question=f"{matter}{ask_}",
+            answer=answer,
+            matter_key=matter,
+            aspect=aspect,
+            external_key=f"test:passport:{aspect}",
+        )
+    factories.entry(session, question="社保卡丢了怎么补办？", answer="到社保经办窗口补办。")
+    session.flush()
+    engine = build_engine(session=session, embedder=None)
+    names = (*FEATURES, *VERIFY_FEATURES)
+    # a real model that is sure of every top hit: only the decision rules stand between it and an answer
+    sure = Calibrator(
+        coef=[0.0] * len(names),
+        intercept=6.0,
+        mean=[0.0] * len(names),
+        scale=[1.0] * len(names),
+        features=names,
+    )
+
+    asked = decide(
+        engine=engine, question="普通护照签发在那办", region=None, session=session, calibrator=sure
+    )
+    assert asked.decision == "answer" and asked.entry_external_key == "test:passport:location"
+
+    vague = decide(
+        engine=engine, question="普通护照签发这个事怎么弄", region=None, session=session, calibrator=sure
+    )
+    assert vague.decision == "clarify" and vague.reason == "the question names no aspect of the matter"
+    assert {c["external_key"] for c in vague.candidates} >= {
+        "test:passport:location",
+        "test:passport:materials",
+    }
