@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from assistant.urgency import urgency
 from tickets.privacy import mask_text
 
 MAX_MESSAGE_CHARS = 2000
@@ -45,12 +46,6 @@ _INJECTION = re.compile(
     r"ignore (all |the )?(previous|above|prior)|^系统[:：]|把你的回答改成|直接结束这个工单|"
     r"查.{0,8}(开房|通话|聊天)记录|(手机|他人|别人|我老公|我老婆).{0,4}定位",
     re.IGNORECASE,
-)
-_EMERGENCY = re.compile(
-    r"煤气味|燃气味|天然气味|漏气|着火|起火|失火|冒烟|爆炸|(?<![贫特])困人|被困|电梯.{0,4}困|困.{0,6}电梯|"
-    r"救命|快来人|走丢|走失|失踪|溺水|掉(进|下去|到)|落水|触电|漏电|塌了|坍塌|倒塌|要倒|快倒|"
-    r"山洪|泥石流|滑坡|决堤|中毒|昏迷|晕倒|不省人事|流血|血流不止|打架|持刀|行凶|"
-    r"自杀|轻生|跳楼|(太|很|非常|特别)危险|井盖(没了|丢了|不见)|(红绿|信号)灯坏|火星子|烧垃圾",
 )
 _COMPLAINT = re.compile(
     r"投诉|举报|检举|控告|维权|曝光|态度(太)?(差|恶劣)|不作为|乱收费|扰民|吵得|太吵|噪音|臭味|"
@@ -107,8 +102,9 @@ def screen(raw: str | bytes | None) -> Screen:
     if m := _INJECTION.search(text):
         return Screen("injection", text, f"instruction-like text: {m.group(0)}")
     info = _INFO_REQUEST.search(text)
-    if (m := _EMERGENCY.search(text)) and not _ADMIN_REQUEST.search(text):
-        return Screen("emergency", text, f"possible emergency: {m.group(0)}")
+    urgent = urgency(text)
+    if urgent.urgent and not _ADMIN_REQUEST.search(text):
+        return Screen("emergency", text, f"possible emergency: {', '.join(urgent.reasons)}")
     if (m := _COMPLAINT.search(text)) and not info:
         return Screen("complaint", text, f"complaint or report: {m.group(0)}")
     if (m := _CHITCHAT.search(text)) and not info:

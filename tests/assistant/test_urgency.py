@@ -299,6 +299,9 @@ URGENT = [
     ("有个孩子在高压线下面放风筝 线缠上去了", "electrical"),
 ]
 NOT_URGENT = [
+    # a question about the paperwork of a hazardous trade, not a hazard
+    "危化品运输从业资格证去哪里考",
+    "我想查一下危险化学品经营许可证办下来没有",
     "我想问一下燃气费在哪里交 手机上能交吗",
     "天然气开户要带什么材料",
     "燃气灶打不着火了 找谁来修",
