@@ -137,8 +137,9 @@ class BM25:
 
     # ------------------------------------------------------------------ search
 
-    def scores(self, tokens: Sequence[str]) -> np.ndarray:
-        """BM25 score of every document (hidden ones 0); a repeated query token counts again."""
+    def scores(self, tokens: Sequence[str], *, hide: bool = True) -> np.ndarray:
+        """BM25 score of every document (hidden ones 0 unless ``hide=False``); a repeated query token
+        counts again."""
         out = np.zeros(self.size, dtype=np.float32)
         counts = Counter(tokens)
         m = self.matrix
@@ -158,124 +159,23 @@ class BM25:
                     row = m.getrow(i)
                     out[start + row.indices] += c * row.data
             start += m.shape[1]
-        out[~self.alive] = 0.0
+        if hide:
+            out[~self.alive] = 0.0
         return out
 
     def search(
         self, tokens: Sequence[str], *, top_k: int = 10, mask: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
-        """The ``top_k`` (doc id, score) pairs with a positive score, best first; ``mask`` keeps docs.
-
-        Equal to ``top_positive(scores(tokens) * mask, top_k)`` bit for bit (the same float32 sums in
-        the same term order), but pruned MaxScore-style (Turtle & Flood 1995): exact scores of the
-        rarest terms' documents give a floor θ for the k-th score; the commonest terms whose summed
-        maximum weights stay below θ cannot lift a document into the top k on their own, so only
-        documents of the other terms are scored. At 400k entries a question's terms post ~90k
-        (document, term) pairs at the median and 500k at p99; the candidates are a few thousand.
-        """
-        if top_k <= 0:
-            return []
-        terms = self._postings(tokens)
-        if not terms:
-            return []
-        sizes = [t[0].size for t in terms]
-        total = sum(sizes)
-
-        def admissible(ids: np.ndarray, sc: np.ndarray) -> np.ndarray:
-            keep = sc > 0
-            keep &= self.alive[ids]
-            if mask is not None:
-                keep &= mask[ids]
-            return keep
-
-        theta = 0.0
-        if len(terms) > 1 and total > 4 * top_k:
-            pool_terms: list[int] = []
-            for j in sorted(range(len(terms)), key=sizes.__getitem__):
-                pool_terms.append(j)
-                if sum(sizes[x] for x in pool_terms) * 4 > total:
-                    break  # the pool would cost as much as scoring everything
-                pool = _union([terms[x][0] for x in pool_terms])
-                sc = self._exact(terms, pool)
-                keep = admissible(pool, sc)
-                if int(keep.sum()) >= top_k:
-                    theta = float(np.partition(sc[keep], -top_k)[-top_k])
-                    break
-        essential = list(range(len(terms)))
-        if theta > 0:
-            cum = 0.0
-            for j in sorted(range(len(terms)), key=lambda x: terms[x][3]):
-                # margin: float32 rounding of the real sums may exceed the float64 bound by an ulp
-                if (cum + terms[j][3]) * (1 + 1e-5) + 1e-6 < theta:
-                    cum += terms[j][3]
-                    essential.remove(j)
-                else:
-                    break
-        cand = _union([terms[j][0] for j in essential])
-        sc = self._exact(terms, cand)
-        keep = admissible(cand, sc)
-        return top_positive_of(cand[keep], sc[keep], top_k)
-
-    def _postings(self, tokens: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray, int, float]]:
-        """(doc ids ascending, weights, query count, upper bound of count × weight) per query term,
-        in the order ``scores`` adds them (main index first, then each batch of live additions)."""
-        counts = Counter(tokens)
-        out: list[tuple[np.ndarray, np.ndarray, int, float]] = []
-        m = self.matrix
-        maxw = self._row_max()
-        for t, c in counts.items():
-            i = self.vocab.get(t)
-            if i is not None and m.indptr[i + 1] > m.indptr[i]:
-                s, e = m.indptr[i], m.indptr[i + 1]
-                out.append((m.indices[s:e], m.data[s:e], c, c * float(maxw[i])))
-        start = self.n_docs
-        for m in self._extra:
-            if not m.has_sorted_indices:
-                m.sort_indices()
-            voc = m.extra_vocab  # type: ignore[attr-defined]
-            for t, c in counts.items():
-                i = voc.get(t)
-                if i is not None and m.indptr[i + 1] > m.indptr[i]:
-                    s, e = m.indptr[i], m.indptr[i + 1]
-                    data = m.data[s:e]
-                    out.append((start + m.indices[s:e], data, c, c * float(data.max())))
-            start += m.shape[1]
-        return out
-
-    def _row_max(self) -> np.ndarray:
-        """The largest weight of each term in the main index (cached; the index is frozen until fit)."""
-        cached = getattr(self, "_maxw", None)
-        if cached is None or cached.size != self.matrix.shape[0]:
-            m = self.matrix
-            if not m.has_sorted_indices:
-                m.sort_indices()
-            cached = np.zeros(m.shape[0], dtype=np.float64)
-            nonempty = np.flatnonzero(np.diff(m.indptr))
-            if nonempty.size:
-                cached[nonempty] = np.maximum.reduceat(m.data, m.indptr[nonempty])
-            self._maxw = cached
-        return cached
-
-    def _exact(self, terms: list[tuple[np.ndarray, np.ndarray, int, float]], cand: np.ndarray) -> np.ndarray:
-        """Scores of the (ascending) documents ``cand``: the same float32 additions as ``scores``."""
-        acc = np.zeros(cand.size, dtype=np.float32)
-        if not cand.size:
-            return acc
-        marks: np.ndarray | None = None
-        for ids, data, c, _ub in terms:
-            if cand.size * 16 < ids.size:
-                pos = np.searchsorted(ids, cand)
-                pos[pos == ids.size] = 0
-                hit = ids[pos] == cand
-                acc[hit] += c * data[pos[hit]]
-            else:
-                if marks is None:
-                    marks = np.full(self.size, -1, dtype=np.int64)
-                    marks[cand] = np.arange(cand.size)
-                where = marks[ids]
-                sel = where >= 0
-                acc[where[sel]] += c * data[sel]
-        return acc
+        """The ``top_k`` (doc id, score) pairs with a positive score, best first; ``mask`` keeps docs."""
+        s = self.scores(tokens, hide=False)
+        # filter the positive documents, not every document: same ids, same values, same order as
+        # ``top_positive(scores(tokens) * mask)``, so argpartition resolves ties identically
+        nz = np.flatnonzero(s > 0)
+        keep = self.alive[nz]
+        if mask is not None:
+            keep &= mask[nz]
+        nz = nz[keep]
+        return top_positive_of(nz, s[nz], top_k)
 
     def matched_terms(self, tokens: Sequence[str], doc_id: int) -> list[str]:
         """Query tokens that occur in the document (for explanations)."""
@@ -297,31 +197,22 @@ class BM25:
         return out
 
 
-def _union(arrays: list[np.ndarray]) -> np.ndarray:
-    """Sorted distinct values of several (each ascending) arrays."""
-    if len(arrays) == 1:
-        return arrays[0]
-    return np.unique(np.concatenate(arrays))
-
-
-def top_positive_of(ids: np.ndarray, values: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """The ``k`` largest of ``values`` (all positive, at ascending ``ids``), best first, ties by lower id."""
-    if k <= 0 or ids.size == 0:
-        return []
-    if ids.size > k:
-        kth = np.partition(values, ids.size - k)[ids.size - k]
-        above = np.flatnonzero(values > kth)
-        # of the documents tied with the k-th score, the lowest ids fill the remaining places
-        tied = np.flatnonzero(values == kth)[: k - above.size]
-        sel = np.concatenate([above, tied])
-        ids, values = ids[sel], values[sel]
-    order = np.lexsort((ids, -values))
-    return list(zip(ids[order].tolist(), values[order].astype(np.float64).tolist(), strict=True))
-
-
 def top_positive(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
     """Indices and values of the ``k`` largest positive scores, best first (ties by lower index)."""
     if k <= 0 or scores.size == 0:
         return []
     nz = np.flatnonzero(scores > 0)
     return top_positive_of(nz, scores[nz], k)
+
+
+def top_positive_of(ids: np.ndarray, values: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """``top_positive`` given the positive entries (``values`` at ascending ``ids``) of the array."""
+    if k <= 0 or ids.size == 0:
+        return []
+    if ids.size > k:
+        # among documents tied with the k-th score, introselect picks: kept as it was, results must
+        # not change (tests/retrieval/test_hotpath.py compares with retrieval/reference.py)
+        part = np.argpartition(-values, k - 1)[:k]
+        ids, values = ids[part], values[part]
+    order = np.lexsort((ids, -values))
+    return list(zip(ids[order].tolist(), values[order].astype(np.float64).tolist(), strict=True))

@@ -1,5 +1,4 @@
-"""The straightforward search path, frozen as it was before the hot-path work (commit 078cb6a,
-except for the tie rule of ``top_positive``).
+"""The straightforward search path, frozen as it was before the hot-path work (commit 078cb6a).
 
 ``SearchEngine.search`` must return exactly what this returns (same hits, scores, ranks and
 explanations): tests/retrieval/test_hotpath.py checks it on a seeded corpus, and the benchmark times
@@ -48,21 +47,15 @@ def bm25_scores(bm: BM25, tokens: Sequence[str]) -> np.ndarray:
 
 
 def top_positive(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """The k largest positive scores, best first, ties by lower index.
-
-    The one deliberate change from 078cb6a: there, argpartition chose which of the documents tied
-    with the k-th score made the cut (an artefact of introselect over the whole array, which a
-    pruned search cannot reproduce); now the lower index wins, as the docstring always said.
-    """
     if k <= 0 or scores.size == 0:
         return []
     nz = np.flatnonzero(scores > 0)
     if nz.size == 0:
         return []
     if nz.size > k:
-        kth = scores[nz[np.argpartition(-scores[nz], k - 1)[:k]]].min()
-        nz = nz[scores[nz] >= kth]
-    order = np.lexsort((nz, -scores[nz]))[:k]
+        part = np.argpartition(-scores[nz], k - 1)[:k]
+        nz = nz[part]
+    order = np.lexsort((nz, -scores[nz]))
     return [(int(nz[i]), float(scores[nz[i]])) for i in order]
 
 
