@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 from assistant import rewrite as rules
 from assistant.aspects import asked_aspect
 from assistant.calibration import (
+    OFF_SUBJECT,
     Calibrator,
     default_calibrators,
+    held_back,
     model_key,
-    names_no_aspect,
     search_features,
 )
 from assistant.errors import LLMUnavailable
@@ -262,19 +263,16 @@ def decide(
             query=best.query,
         )
 
-    # a bare topic ("养老保险", "居住证") names a matter but not the question: never answer it outright;
-    # nor give one aspect of a 办事指南 matter (its phone, its place...) to a question that names none
-    # of them: which one is wanted is a guess, however well the matter matched
-    aspect_unknown = names_no_aspect(best.feats)
-    if p >= answer_at and not is_bare_topic(text) and not aspect_unknown:
+    # a bare topic ("养老保险", "居住证") names a matter but not the question: never answer it outright
+    # (nor what calibration.held_back holds back)
+    rule = held_back(best.feats) or ("a bare topic" if is_bare_topic(text) else None)
+    if p >= answer_at and rule is None:
         return _answer(entry, best, p, llm=llm, session=session, day=day)
 
     candidates = _candidates(best.hits)
-    if p < answer_at:
-        why = f"confidence {p:.2f} below {answer_at:.2f}"
-    else:
-        why = "the question names no aspect of the matter" if aspect_unknown else "a bare topic"
-    if p >= clarify_at and len(candidates) >= 2:
+    why = f"confidence {p:.2f} below {answer_at:.2f}" if p < answer_at else str(rule)
+    # candidates about another matter would not help the citizen choose
+    if p >= clarify_at and len(candidates) >= 2 and rule != OFF_SUBJECT:
         listing = "；".join(f"{i}. {c['question']}" for i, c in enumerate(candidates, 1))
         return Decision(
             "clarify",

@@ -242,7 +242,7 @@ def test_a_model_fitted_on_other_retrieval_params_is_not_used(demo_kb: DemoKB) -
 
 
 def test_a_matter_question_naming_no_aspect_gets_the_aspects_to_choose_from(session: Session) -> None:
-    from assistant.calibration import FEATURES, VERIFY_FEATURES, Calibrator
+    from assistant.calibration import FEATURES, OFF_SUBJECT, VERIFY_FEATURES, Calibrator
     from retrieval import build_engine
 
     matter = "普通护照签发"
@@ -288,3 +288,13 @@ def test_a_matter_question_naming_no_aspect_gets_the_aspects_to_choose_from(sess
         "test:passport:location",
         "test:passport:materials",
     }
+
+    # a matter the KB does not hold, asked with a known aspect: the model's certainty is not enough
+    other = decide(
+        engine=engine,
+        question="深海探险许可证办理需要什么材料",
+        region=None,
+        session=session,
+        calibrator=sure,
+    )
+    assert other.decision == "escalate" and other.reason == OFF_SUBJECT and other.ticket_draft is not None

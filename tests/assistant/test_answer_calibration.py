@@ -72,6 +72,18 @@ def test_entries_with_the_same_official_answer_are_not_rivals() -> None:
     assert tie["score_ratio"] == pytest.approx(0.98) and clear["score_ratio"] == pytest.approx(0.4)
 
 
+def test_subject_must_share_something_with_the_top_entry() -> None:
+    from assistant.calibration import OFF_SUBJECT, held_back, subject_cover
+
+    top = [hit(1, "机动车年检需要准备什么？", 10)]
+    assert subject_cover("火星移民签证需要准备什么材料", top) == 0.0
+    assert subject_cover("嗯那个机动车年检要带什么", top) > 0
+    assert held_back({"subject_cover": 0.0, "aspect_entry": 1.0, "aspect_match": 1.0}) == OFF_SUBJECT
+    assert held_back({"subject_cover": 2.0, "aspect_entry": 1.0, "aspect_match": 0.5}) is not None
+    assert held_back({"subject_cover": 2.0, "aspect_entry": 1.0, "aspect_match": 1.0}) is None
+    assert held_back({"subject_cover": 2.0, "aspect_entry": 0.0, "aspect_match": 0.5}) is None
+
+
 def test_steered_top_hit_is_a_feature() -> None:
     hits = [hit(1, "护照在哪里办理", 10)]
     assert features("护照在哪办", hits, None)["steered"] == 0.0
