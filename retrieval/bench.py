@@ -3,7 +3,8 @@
 Latencies are measured on the dev questions (../shared/eval kb_queries + out_of_kb: median 23
 characters, 88 % at most 30), each query once with an empty query-vector cache, so dense and hybrid
 include a real encoder call. ``without_encoder_p99_ms`` re-runs hybrid with the vectors computed
-beforehand. rank-bm25 is timed on a sample of queries at the smallest size (it keeps one Python
+beforehand; ``reference_p99_ms`` times retrieval/reference.py (the search path before the hot-path
+work, same results) interleaved with the engine on the same queries. rank-bm25 is timed on a sample of queries at the smallest size (it keeps one Python
 dict per document: at 400k it would not fit next to the engine).
 """
 
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from retrieval import reference
 from retrieval.corpus import bench_regions, make_corpus
 from retrieval.embed import Embedder, VectorCache
 from retrieval.engine import EngineParams, SearchEngine
@@ -106,6 +108,19 @@ def measure(eng: SearchEngine, queries: list[str], *, with_vectors: bool) -> dic
         ms = time_queries(lambda i: eng.search(queries[i], region=regions[i % 4], query_vector=vecs[i]), n)
         out["hybrid"]["without_encoder_p50_ms"] = pct(ms, 50)
         out["hybrid"]["without_encoder_p99_ms"] = pct(ms, 99)
+        # the pre-optimisation path (retrieval/reference.py) on the same queries, interleaved with the
+        # engine's query by query so that both see the same load on a shared machine
+        ours, ref = [], []
+        for i in range(n):
+            kw = {"region": regions[i % 4], "query_vector": vecs[i]}
+            for fn, sink in ((eng.search, ours), (lambda q, **k: reference.search(eng, q, **k), ref)):
+                t = time.perf_counter()
+                fn(queries[i], **kw)  # type: ignore[operator]
+                sink.append((time.perf_counter() - t) * 1000)
+        out["hybrid"]["interleaved_p50_ms"] = pct(ours, 50)
+        out["hybrid"]["interleaved_p99_ms"] = pct(ours, 99)
+        out["hybrid"]["reference_p50_ms"] = pct(ref, 50)
+        out["hybrid"]["reference_p99_ms"] = pct(ref, 99)
     return out
 
 

@@ -327,6 +327,7 @@ class SearchEngine:
         # memos of pure functions of stored texts (the tokenizer and region names are fixed per engine)
         self._text_cache: dict[str, str] = {}
         self._token_cache: dict[str, list[str]] = {}
+        self._query_token_cache: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------ text views
 
@@ -533,7 +534,7 @@ class SearchEngine:
                 except EmbedderError as exc:
                     degraded = f"embedder failed ({exc}): BM25 only"
                     mode = "bm25"
-        tokens = self.tokenizer.tokenize(q) if mode != "dense" else []
+        tokens = self._query_tokens(q) if mode != "dense" else []
         with self._lock:
             return self._search_locked(q, tokens, qvec, top_k, chain, mode, filters, explain, degraded)
 
@@ -653,6 +654,15 @@ class SearchEngine:
             if len(self._text_cache) >= 65536:
                 self._text_cache.clear()
             got = self._text_cache[text] = self.dense_text(text)
+        return got
+
+    def _query_tokens(self, q: str) -> list[str]:
+        """Query tokens, memoised: callers repeat questions (HTTP clients, the assistant's retries)."""
+        got = self._query_token_cache.get(q)
+        if got is None:
+            if len(self._query_token_cache) >= self.p.query_cache:
+                self._query_token_cache.clear()
+            got = self._query_token_cache[q] = self.tokenizer.tokenize(q)
         return got
 
     def _tokens_cached(self, text: str) -> list[str]:
