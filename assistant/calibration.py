@@ -2,7 +2,8 @@
 
 The confidence is a logistic model over retrieval features (fused score, margins to the runner-up,
 agreement of the sparse and dense retrievers, which question variant matched, region specificity,
-lexical overlap of query and matched question). Its parameters live in a versioned JSON artefact
+lexical overlap of query and matched question, the embedder's vote among the top hits, whether the
+top hit was steered to the asked aspect). Its parameters live in a versioned JSON artefact
 (``assistant/data/calibration.json``, one model per retrieval mode: the BM25-only mode that the
 engine falls back to has features of its own) written by ``lianxin calibrate``; the fitting
 section below says how. Plain Python at run time: no scikit-learn pickle to load.
@@ -14,7 +15,10 @@ sources, with the dev sets in ../shared/eval::
     lianxin ingest gd_matters ../shared/data/gd_matters/policy.jsonl
     LIANXIN_EMBEDDER__BACKEND=none lianxin calibrate --mode bm25   # seed 12345, C 0.03, 1 spoken variant
 
-The models are bound to the KB and to retrieval: refit after either changes.
+(the ingest may go to any database: point LIANXIN_DATABASE_URL at it for both steps). The models
+are bound to the KB and to retrieval: refit after either changes. Whatever the confidence,
+``held_back`` keeps two kinds of top hit from being a direct answer (another matter than the
+question's subject; one aspect of a matter for a question naming none).
 """
 
 from __future__ import annotations
