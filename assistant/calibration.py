@@ -13,7 +13,7 @@ sources, with the dev sets in ../shared/eval::
 
     lianxin ingest covid_policy_qa ../shared/data/covid_policy_qa/NCPPolicies_train_20200301.tsv
     lianxin ingest gd_matters ../shared/data/gd_matters/policy.jsonl
-    LIANXIN_EMBEDDER__BACKEND=none lianxin calibrate --mode bm25   # seed 12345, C 0.03, 1 spoken variant
+    LIANXIN_EMBEDDER__BACKEND=none lianxin calibrate --mode bm25   # seed 12345, C 0.01, 1 spoken variant
 
 (the ingest may go to any database: point LIANXIN_DATABASE_URL at it for both steps). The models
 are bound to the KB and to retrieval: refit after either changes. Whatever the confidence,
@@ -612,7 +612,7 @@ def fit(
     synthetic: int = 0,
     augment: int = 1,
     seed: int = 12345,
-    c: float = 0.03,
+    c: float = 0.01,  # over 5 fold seeds 0.01 beat 0.003, 0.03 and 0.1 on out-of-fold dev accuracy at <= 1 wrong
     dev_weight: float = 3.0,
     folds: int = 5,
     max_wrong_rate: float = 0.005,
