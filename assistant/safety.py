@@ -23,6 +23,7 @@ MAX_MESSAGE_CHARS = 2000
 
 Kind = Literal["ok", "empty", "junk", "injection", "chitchat", "emergency", "complaint"]
 
+
 def mask(text: str) -> str:
     """Hide phone and ID numbers, keeping enough to recognise them (tickets.privacy's one rule).
 

@@ -12,5 +12,17 @@ from fastapi import APIRouter, FastAPI
 
 from api.routes import chat, eval, health, ingest, kb, search, tickets
 
-ROUTERS: list[APIRouter] = [health.router, kb.router, tickets.router, ingest.router, search.router, chat.router, eval.router]
-STARTUP_HOOKS: list[Callable[[FastAPI], Awaitable[None]]] = [tickets.start_sweeper, search.load_search_engine, chat.load_assistant]
+ROUTERS: list[APIRouter] = [
+    health.router,
+    kb.router,
+    tickets.router,
+    ingest.router,
+    search.router,
+    chat.router,
+    eval.router,
+]
+STARTUP_HOOKS: list[Callable[[FastAPI], Awaitable[None]]] = [
+    tickets.start_sweeper,
+    search.load_search_engine,
+    chat.load_assistant,
+]
