@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kb.federation import specificity
 from kb.models import ENTRY_KINDS, ENTRY_STATUSES, SOURCE_TIERS
 from retrieval.errors import BadQuery
 
@@ -97,15 +98,6 @@ def mask(catalog: Catalog, filters: SearchFilters, chain: Sequence[str] | None) 
         codes = [catalog.code("region", c) for c in chain]
         m &= (a["region"] == -1) | np.isin(a["region"], codes)
     return m
-
-
-def specificity(region_code: str | None, chain: Sequence[str]) -> int:
-    """kb.federation's order: county > city > province > no region; -1 outside the chain."""
-    if region_code is None:
-        return 0
-    if region_code not in chain:
-        return -1
-    return len(chain) - chain.index(region_code)
 
 
 def most_specific(
