@@ -10,6 +10,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -102,9 +103,9 @@ def db_url(_database: TestDatabase) -> str:
     return _database.url
 
 
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """A session whose work is rolled back after the test (commits become savepoints)."""
+@contextmanager
+def rolled_back_session(engine: Engine) -> Iterator[Session]:
+    """A session whose work is rolled back at the end (its commits become savepoints)."""
     connection = engine.connect()
     outer = connection.begin()
     s = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
@@ -115,6 +116,13 @@ def session(engine: Engine) -> Iterator[Session]:
         if outer.is_active:
             outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose work is rolled back after the test (commits become savepoints)."""
+    with rolled_back_session(engine) as s:
+        yield s
 
 
 @pytest.fixture

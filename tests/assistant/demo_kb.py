@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.conftest import TestDatabase
+from tests.conftest import TestDatabase, rolled_back_session
 
 
 @dataclass
@@ -40,13 +40,5 @@ def demo_kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoKB]:
 @pytest.fixture
 def demo_session(demo_kb: DemoKB) -> Iterator[Session]:
     """A session on the demo database whose work is rolled back after the test."""
-    connection = demo_kb.db.engine.connect()
-    outer = connection.begin()
-    s = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    try:
+    with rolled_back_session(demo_kb.db.engine) as s:
         yield s
-    finally:
-        s.close()
-        if outer.is_active:
-            outer.rollback()
-        connection.close()
