@@ -20,7 +20,6 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from kb.models import Entry
-from kb.service import region_chain
 
 
 class Scoped(Protocol):
@@ -64,17 +63,6 @@ def resolve(items: Iterable[T], chain: Sequence[str]) -> list[T]:
         for it in items
         if not it.matter_key or specificity(it.region_code, chain) == best[(it.matter_key, it.aspect)]
     ]
-
-
-def applicable_entries(
-    *, session: Session, region_code: str, status: str | None = "published"
-) -> list[Entry]:
-    """Every entry an asker in ``region_code`` may be given, after the most-specific-wins rule."""
-    chain = region_chain(session=session, code=region_code)
-    stmt = select(Entry).where((Entry.region_code.in_(chain)) | (Entry.region_code.is_(None)))
-    if status:
-        stmt = stmt.where(Entry.status == status)
-    return resolve(session.scalars(stmt.order_by(Entry.id)).unique(), chain)
 
 
 def federated_condition(
