@@ -33,6 +33,7 @@ import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from assistant.routing import Catalogue
 from assistant.sentiment import sentiment as detect_sentiment
@@ -474,6 +475,21 @@ class TicketClassifier:
             urgent_reasons=urgent.reasons,
             route_rule=route.rule,
         )
+
+
+def classifier_from_settings(
+    settings: Any, *, retrain: bool = False, threshold: float | None = None
+) -> TicketClassifier:
+    """The classifier the service runs (API chat, `lianxin ask`, `lianxin classify`): trained on
+    ``settings.shared_data`` once and cached under ``settings.data_dir/models``; keyword rules
+    only, with ``error`` set, where the shared data is absent."""
+    shared = Path(settings.shared_data)
+    return load_classifier(
+        shared_data=shared if shared.is_dir() else None,
+        cache_dir=Path(settings.data_dir) / "models",
+        retrain=retrain,
+        threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+    )
 
 
 def load_classifier(

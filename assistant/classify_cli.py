@@ -8,17 +8,10 @@ import typer
 
 
 def _classifier(*, retrain: bool = False, threshold: float | None = None):
-    from assistant.classify import DEFAULT_THRESHOLD, load_classifier
+    from assistant.classify import classifier_from_settings
     from kb.config import get_settings
 
-    settings = get_settings()
-    shared = settings.shared_data if settings.shared_data.exists() else None
-    return load_classifier(
-        shared_data=shared,
-        cache_dir=settings.data_dir / "models",
-        retrain=retrain,
-        threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
-    )
+    return classifier_from_settings(get_settings(), retrain=retrain, threshold=threshold)
 
 
 def classify(

@@ -22,6 +22,7 @@ def ask(
 ) -> None:
     """Answer, clarify or escalate one question, as the citizen chat would."""
     from assistant.answer import decide
+    from assistant.classify import classifier_from_settings
     from assistant.llm import LLMClient
     from kb.cli import cli_session, console, print_json
     from kb.config import get_settings
@@ -30,9 +31,17 @@ def ask(
     settings = get_settings()
     engine = engine_from_settings()
     llm = LLMClient.from_settings(settings.llm)
+    # the same classifier as the API's chat, so an escalation's draft carries category, department, urgency
+    classifier = classifier_from_settings(settings)
     with cli_session() as session:
         d = decide(
-            engine=engine, question=question, region=region, session=session, history=history or (), llm=llm
+            engine=engine,
+            question=question,
+            region=region,
+            session=session,
+            history=history or (),
+            llm=llm,
+            classifier=classifier,
         )
     if as_json:
         print_json(d.public())

@@ -59,14 +59,9 @@ async def load_assistant(app: FastAPI) -> None:
 
 
 def _load_classifier(settings: Any) -> Any:
-    from pathlib import Path
+    from assistant.classify import classifier_from_settings
 
-    from assistant.classify import load_classifier
-
-    shared = Path(settings.shared_data)
-    return load_classifier(
-        shared_data=shared if shared.is_dir() else None, cache_dir=Path(settings.data_dir) / "classifier"
-    )
+    return classifier_from_settings(settings)
 
 
 @router.post("")

@@ -22,6 +22,8 @@ def run_ask(db: TestDatabase, tmp_path: Path, *args: str) -> dict:  # type: igno
         "LIANXIN_DATA_DIR": str(tmp_path / "var"),
         "LIANXIN_EMBEDDER__BACKEND": "none",
         "LIANXIN_LLM__BASE_URL": "",
+        # no training data: the classifier runs on its keyword rules (no model trained per test)
+        "LIANXIN_SHARED_DATA": str(tmp_path / "no-shared-data"),
     }
     lianxin = Path(sys.executable).parent / "lianxin"
     out = subprocess.run(
@@ -53,3 +55,7 @@ def test_ask_json_contract(fresh_db: TestDatabase, tmp_path: Path) -> None:
         and got["answer"] is None
         and got["ticket_draft"]["region_code"] == "620100"
     )
+    # the same classifier as the API's chat fills the draft: category, department, urgency
+    draft = got["ticket_draft"]
+    assert draft["category"].startswith("城乡建设/") and "物业" in draft["category"]
+    assert draft["department"] == "市住房和城乡建设局" and draft["urgent"] is False
