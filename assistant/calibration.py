@@ -360,6 +360,8 @@ def search_features(
     from assistant.aspects import steer
 
     result = engine.search(query[:500], top_k=top_k, region=region, mode=mode)
+    # misheard words repaired by the engine (设保 → 社保): the features read what was searched
+    query = getattr(result, "repaired", None) or query
     hits, aspect_match = steer(session=session, question=query, hits=result.hits)
     same = alike(session, hits)
     feats = features(

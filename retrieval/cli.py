@@ -84,8 +84,15 @@ def search(
     if result.degraded:
         console.print(f"[yellow]degraded:[/yellow] {result.degraded}")
     if as_json:
-        print_json({"hits": [h.to_json(explain=explain) for h in result.hits]})
+        out: dict[str, object] = {"hits": [h.to_json(explain=explain) for h in result.hits]}
+        if explain:
+            out["repaired_query"] = result.repaired
+        print_json(out)
         return
+    if result.repaired:
+        console.print(
+            f"[yellow]searched as:[/yellow] {result.repaired} ({', '.join(f'{a}→{b}' for a, b in result.repairs)})"
+        )
     table = Table("#", "score", "entry", "tier", "region", "question", title=f"{query} ({result.mode})")
     for i, h in enumerate(result.hits, 1):
         q = (

@@ -109,7 +109,7 @@ def search(
     from retrieval.engine import Hit, SearchResult
     from retrieval.errors import BadQuery, EmbedderError
 
-    q = eng.check_query(query)
+    q, _repairs = eng.repair(eng.check_query(query))
     if mode not in ("bm25", "dense", "hybrid"):
         raise BadQuery(f"mode {mode!r}: use bm25, dense or hybrid")
     if not 1 <= top_k <= 100:

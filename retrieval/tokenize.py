@@ -158,6 +158,7 @@ class Tokenizer:
 
             self._rjieba = rjieba.Jieba()
         self.backend: Backend = "jieba"
+        self._common: tuple[int, frozenset[str]] | None = None
         self.add_words([*shipped_terms(), *self.synonyms, *self.synonyms.values()])
         self.add_words(extra_words)
 
@@ -194,6 +195,7 @@ class Tokenizer:
                 self._words.append(w)
                 added += 1
         self._cut_cached.cache_clear()
+        self._common = None
         return added
 
     def check_backend(self, samples: Sequence[str]) -> bool:
@@ -230,6 +232,24 @@ class Tokenizer:
                 if tok not in stop:
                     out.append(tok)
         return out
+
+    def common_words(self, min_freq: int = 100) -> frozenset[str]:
+        """Words of 2-4 characters that jieba's dictionary knows as common, the stopwords and the
+        synonym spellings: text that homophone repair must leave as it is."""
+        if self._common is None or self._common[0] != min_freq:
+            words = {w for w, f in self._jieba.FREQ.items() if f >= min_freq and 2 <= len(w) <= 4}
+            self._common = (min_freq, frozenset(words | self.stopwords | set(self.synonyms)))
+        return self._common[1]
+
+    def log_likelihood(self, text: str) -> float:
+        """jieba's log-probability of the best segmentation of ``text`` (its unigram word model,
+        with this tokenizer's user words)."""
+        if not text:
+            return 0.0
+        dag = self._jieba.get_DAG(text)
+        route: dict[int, tuple[float, int]] = {}
+        self._jieba.calc(text, dag, route)
+        return float(route[0][0])
 
     def tokenize_many(self, texts: Iterable[str]) -> list[list[str]]:
         return [self.tokenize(t) for t in texts]

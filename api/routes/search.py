@@ -84,6 +84,8 @@ def search(
         "hits": [h.to_json(explain=explain) for h in result.hits],
         "mode": result.mode,
         "degraded": result.degraded,
+        # the query as searched when misheard words were repaired (设保 → 社保), else null
+        "repaired_query": result.repaired,
     }
 
 

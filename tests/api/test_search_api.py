@@ -148,3 +148,17 @@ def test_department_editor_searches_only_its_department(client, tokens, kb, sear
     assert r.status_code == 403
     r = client.get("/search", params={"q": "公积金提取"}, headers=tokens["editor_hrss"])
     assert r.status_code == 200 and r.json()["hits"] == []
+
+
+def test_search_reports_the_repaired_query(app, session: Session, kb, client, tokens) -> None:  # type: ignore[no-untyped-def]
+    """A misheard word (公机金 for 公积金, as speech recognition writes it) is repaired, and said so."""
+    app.state.search_engine = build_engine(session=session, embedder=None)
+    got = client.get("/search", params={"q": "住房公机金提取需要什么材料"}, headers=tokens["agent_province"])
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["repaired_query"] == "住房公积金提取需要什么材料"
+    assert body["hits"][0]["entry_id"] == kb["prov"]
+    body = client.get(
+        "/search", params={"q": "住房公积金提取需要什么材料"}, headers=tokens["agent_province"]
+    ).json()
+    assert body["repaired_query"] is None
