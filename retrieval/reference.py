@@ -161,6 +161,9 @@ def search(
             fused = weighted(
                 [bm, dn], weights=[eng.p.bm25_weight, eng.p.dense_weight], normalise=[True, False]
             )
+        agree: dict[int, int] = {}
+        if mode == "hybrid" and eng.p.fusion == "rrf" and eng.p.place_weight:
+            fused, agree = eng.place_adjust(q, fused)
         ranked = sorted(fused, key=lambda s: (-fused[s], s))
         if chain is not None:
             ranked = most_specific(eng.catalog, ranked[: top_k * 4], adm, chain)
@@ -190,6 +193,7 @@ def search(
                     rank_bm25=bm_rank.get(s),
                     rank_dense=dn_rank.get(s),
                     matched_terms=eng.bm25.matched_terms(tokens, s) if explain and s in bm else [],
+                    place=agree.get(s, 0),
                 )
             )
         return SearchResult(hits=hits, degraded=degraded, mode=mode)

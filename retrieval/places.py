@@ -1,0 +1,142 @@
+"""Place names in questions and entries, and whether two of them agree.
+
+Many policies differ by place: "北京的企业稳岗" is not answered by Chongqing's 稳岗返还, and
+"梧州停课期间网上上课" not by Wuhan's. The KB's topic sources (covid_policy_qa and the like) name
+their place in the question text instead of a region code, so the jurisdiction filter cannot
+tell them apart. When the citizen names a place, hybrid search adds ``place_weight`` to the fused
+score of entries whose places agree with it and subtracts it from entries that name only other
+places; entries that name no place are left as they are.
+
+Two places agree when they are the same name (北京市 = 北京) or when both are regions of the KB and
+one contains the other (天水市 and 甘肃省; 广州市 and 广东省). The gazetteer: China's provinces,
+the KB's regions, and jieba's dictionary's place names (tag ns) that are a 省/市/县 or have one of
+those forms in the dictionary (梧州 because 梧州市 is listed; 福利, also tagged ns, is not).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+
+PROVINCES = [
+    "北京",
+    "天津",
+    "上海",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+]
+_SUFFIX = re.compile(r"(特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|地区|省|市|县)$")
+
+
+def norm_place(name: str) -> str:
+    """One spelling per place: 北京市 → 北京, 甘肃省 → 甘肃 (a name too short to strip stays)."""
+    short = _SUFFIX.sub("", name)
+    return short if len(short) >= 2 else name
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> frozenset[str]:
+    """Place names from the provinces list and jieba's dictionary (read once per process)."""
+    import jieba
+
+    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    tags: dict[str, str] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3:
+                tags[parts[0]] = parts[2]
+    names = set(PROVINCES)
+    for word, tag in tags.items():
+        if tag != "ns" or not 2 <= len(word) <= 5 or "城市" in word or "省市" in word:
+            continue
+        if (len(word) >= 3 and word.endswith(("省", "市", "县"))) or any(
+            word + s in tags for s in ("省", "市", "县")
+        ):
+            names.add(word)
+    return frozenset(names)
+
+
+class Places:
+    """Find places in text; tell whether a question's places agree with an entry's."""
+
+    def __init__(self, regions: dict[str, tuple[str | None, str, str]]) -> None:
+        self.regions = regions
+        names = set(gazetteer())
+        self._codes: dict[str, set[str]] = {}
+        for code, (_parent, _level, name) in regions.items():
+            names.add(name)
+            self._codes.setdefault(norm_place(name), set()).add(code)
+        self._re = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+        self._pairs: dict[tuple[str, str], bool] = {}
+
+    def of(self, text: str) -> frozenset[str]:
+        """The places ``text`` names (normalised)."""
+        return frozenset(norm_place(m) for m in self._re.findall(text))
+
+    def _chain(self, code: str) -> set[str]:
+        out: set[str] = set()
+        cur: str | None = code
+        while cur is not None and cur not in out:
+            out.add(cur)
+            cur = self.regions[cur][0] if cur in self.regions else None
+        return out
+
+    def compatible(self, a: str, b: str) -> bool:
+        """Same place, or KB regions one inside the other."""
+        if a == b:
+            return True
+        key = (a, b) if a < b else (b, a)
+        got = self._pairs.get(key)
+        if got is None:
+            got = any(
+                ca in self._chain(cb) or cb in self._chain(ca)
+                for ca in self._codes.get(a, ())
+                for cb in self._codes.get(b, ())
+            )
+            self._pairs[key] = got
+        return got
+
+    def agreement(self, asked: frozenset[str], named: frozenset[str]) -> int:
+        """+1: the entry is about a place asked about; -1: it names only other places; 0: no place
+        on one side."""
+        if not asked or not named:
+            return 0
+        return 1 if any(self.compatible(a, b) for a in asked for b in named) else -1
+
+    def of_entry(self, question: str, region_code: str | None) -> frozenset[str]:
+        """An entry's places: those its question names, and its region."""
+        found = self.of(question)
+        if region_code and region_code in self.regions:
+            found = found | {norm_place(self.regions[region_code][2])}
+        return found

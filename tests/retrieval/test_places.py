@@ -1,0 +1,80 @@
+"""Place names: a question about one place prefers that place's entries over another place's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from retrieval import build_engine
+from retrieval.places import Places, gazetteer, norm_place
+from tests import factories
+
+REGIONS = {
+    "620000": (None, "province", "甘肃省"),
+    "620500": ("620000", "city", "天水市"),
+    "620100": ("620000", "city", "兰州市"),
+    "440000": (None, "province", "广东省"),
+    "440100": ("440000", "city", "广州市"),
+}
+
+
+def test_gazetteer_holds_provinces_and_cities_but_not_words_tagged_as_places() -> None:
+    g = gazetteer()
+    assert {"北京", "重庆", "西藏", "梧州", "西宁", "郑州", "泉州", "内江"} <= g
+    assert not {"福利", "伦理", "普及", "各省市"} & g
+
+
+def test_places_found_normalised_and_compared_through_the_kb_regions() -> None:
+    p = Places(REGIONS)
+    assert norm_place("北京市") == "北京" and norm_place("甘肃省") == "甘肃" and norm_place("某县") == "某县"
+    assert p.of("北京市的企业和重庆的企业") == {"北京", "重庆"}
+    assert p.of("天水市公积金怎么取") == {"天水"}
+    assert p.compatible("天水", "甘肃") and p.compatible("甘肃", "天水")  # a city lies in its province
+    assert not p.compatible("天水", "兰州") and not p.compatible("天水", "广东")
+    assert p.compatible("北京", "北京") and not p.compatible("北京", "重庆")
+    assert p.of_entry("公积金提取要什么材料", "620500") == {"天水"}
+    assert p.agreement(frozenset({"北京"}), frozenset({"北京", "天津"})) == 1
+    assert p.agreement(frozenset({"北京"}), frozenset({"重庆"})) == -1
+    assert p.agreement(frozenset({"北京"}), frozenset()) == 0
+    assert p.agreement(frozenset(), frozenset({"重庆"})) == 0
+
+
+@pytest.fixture
+def two_cities(session: Session) -> dict[str, int]:
+    src = factories.source(session, code="covid-topic", tier="topic", region_code=None).code
+    ids = {}
+    ids["chongqing"] = factories.entry(
+        session, source_code=src, question="重庆市企业稳岗返还政策有哪些", answer="重庆：返还失业保险费"
+    ).id
+    ids["beijing"] = factories.entry(
+        session, source_code=src, question="北京市对困难企业稳定就业岗位有什么支持", answer="北京：补贴"
+    ).id
+    ids["general"] = factories.entry(
+        session, source_code=src, question="个体工商户复工需要什么条件", answer="无"
+    ).id
+    return ids
+
+
+def test_a_question_naming_a_place_gets_that_place_first(
+    session: Session,
+    two_cities: dict[str, int],
+    nano,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    q = "北京的企业稳岗返还政策有哪些"
+    off = build_engine(session=session, embedder=nano, cache_dir=tmp_path, place_weight=0.0)
+    assert off.search(q, top_k=2).hits[0].entry_id == two_cities["chongqing"]  # the words favour Chongqing
+    on = build_engine(session=session, embedder=nano, cache_dir=tmp_path)
+    hits = on.search(q, top_k=3, explain=True).hits
+    assert hits[0].entry_id == two_cities["beijing"] and hits[0].place == 1
+    assert {h.entry_id: h.place for h in hits}[two_cities["chongqing"]] == -1
+    # no place asked: nothing moves
+    plain = on.search("企业稳岗返还政策有哪些", top_k=3)
+    assert [h.entry_id for h in plain.hits] == [
+        h.entry_id for h in off.search("企业稳岗返还政策有哪些", top_k=3).hits
+    ]
+    assert all(h.place == 0 for h in plain.hits)
+    # BM25 and dense alone are not moved: the adjustment is on the RRF scale
+    assert on.search(q, mode="bm25", top_k=1).hits[0].place == 0
