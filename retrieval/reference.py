@@ -161,9 +161,7 @@ def search(
             fused = weighted(
                 [bm, dn], weights=[eng.p.bm25_weight, eng.p.dense_weight], normalise=[True, False]
             )
-        agree: dict[int, int] = {}
-        if mode == "hybrid" and eng.p.fusion == "rrf" and eng.p.place_weight:
-            fused, agree = eng.place_adjust(q, fused)
+        fused, agree = eng.place_adjust(q, fused, mode)
         ranked = sorted(fused, key=lambda s: (-fused[s], s))
         if chain is not None:
             ranked = most_specific(eng.catalog, ranked[: top_k * 4], adm, chain)

@@ -76,5 +76,11 @@ def test_a_question_naming_a_place_gets_that_place_first(
         h.entry_id for h in off.search("企业稳岗返还政策有哪些", top_k=3).hits
     ]
     assert all(h.place == 0 for h in plain.hits)
-    # BM25 and dense alone are not moved: the adjustment is on the RRF scale
-    assert on.search(q, mode="bm25", top_k=1).hits[0].place == 0
+    # dense alone is not moved; BM25 alone is, by a factor, and its raw score stays in the hit
+    assert all(h.place == 0 for h in on.search(q, mode="dense", top_k=3).hits)
+    bm = {h.entry_id: h for h in on.search(q, mode="bm25", top_k=3).hits}
+    assert bm[two_cities["beijing"]].place == 1 and bm[two_cities["chongqing"]].place == -1
+    assert bm[two_cities["beijing"]].score == pytest.approx(bm[two_cities["beijing"]].bm25 * 1.1, rel=1e-6)
+    assert bm[two_cities["chongqing"]].score == pytest.approx(
+        bm[two_cities["chongqing"]].bm25 * 0.9, rel=1e-6
+    )
