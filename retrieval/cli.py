@@ -85,7 +85,7 @@ def search(
         console.print(f"[yellow]degraded:[/yellow] {result.degraded}")
     if as_json:
         out: dict[str, object] = {"hits": [h.to_json(explain=explain) for h in result.hits]}
-        if explain:
+        if explain:  # the plain contract stays {"hits": [...]}: scripts check its keys
             out["repaired_query"] = result.repaired
         print_json(out)
         return

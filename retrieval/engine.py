@@ -44,7 +44,7 @@ from retrieval.filters import SearchFilters
 from retrieval.fusion import rrf, weighted
 from retrieval.homophones import HomophoneRepair, ngram_counts
 from retrieval.places import Places
-from retrieval.tokenize import Tokenizer, normalize, strip_fillers
+from retrieval.tokenize import Tokenizer, _base_jieba, normalize, strip_fillers
 
 INDEX_FORMAT = 1
 MAX_QUERY_CHARS = 500
@@ -350,7 +350,12 @@ class SearchEngine:
         self._query_token_cache: dict[str, list[str]] = {}
         self._repair_cache: dict[str, tuple[str, list[tuple[str, str]]]] = {}
         self.repairer: HomophoneRepair | None = None
-        self.places = Places(regions)
+        base = _base_jieba()
+        self.places = Places(
+            regions,
+            segment=lambda text: base.cut(text, HMM=False),
+            word_freq=lambda word: int(base.FREQ.get(word) or 0),
+        )
         self._slot_places: dict[int, frozenset[str]] = {}
 
     # ------------------------------------------------------------ text views
@@ -466,8 +471,16 @@ class SearchEngine:
         if got is None:
             if len(self._repair_cache) >= self.p.query_cache:
                 self._repair_cache.clear()
-            fixed, fixes = self.repairer.repair(strip_fillers(normalize(q)))
-            got = self._repair_cache[q] = (fixed.strip(), fixes) if fixes else (q, [])
+            _fixed, fixes = self.repairer.repair(strip_fillers(normalize(q)))
+            if fixes:
+                # the repairs applied to the question as asked (fillers kept): the assistant reads it too
+                fixed = normalize(q)
+                for heard, meant in fixes:
+                    fixed = fixed.replace(heard, meant, 1)
+                got = (fixed, fixes)
+            else:
+                got = (q, [])
+            self._repair_cache[q] = got
         return got
 
     def _embed_passages(

@@ -22,6 +22,13 @@ from functools import lru_cache
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 HOMOPHONES_FORMAT = 1
+_WINDOW = 8  # characters of context either side that the word model reads (long queries stay cheap)
+
+
+def left(out: list[str]) -> str:
+    """The last ``_WINDOW`` characters of the pieces kept so far."""
+    return "".join(out)[-_WINDOW:]
+
 
 # dialect pairs that Chinese input methods treat as one sound (模糊音); Gansu callers merge several
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
@@ -134,8 +141,8 @@ class HomophoneRepair:
                         and self._seen.get(span, 0) <= self.max_seen_ratio * self._seen.get(meant, 0)
                         and (
                             lm is None
-                            or lm("".join(out) + meant + run[i + n :])
-                            - lm("".join(out) + span + run[i + n :])
+                            or lm(left(out) + meant + run[i + n : i + n + _WINDOW])
+                            - lm(left(out) + span + run[i + n : i + n + _WINDOW])
                             >= self.min_gain
                         )
                     ):

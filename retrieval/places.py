@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 PROVINCES = [
@@ -55,11 +56,70 @@ PROVINCES = [
     "香港",
     "澳门",
 ]
-_SUFFIX = re.compile(r"(特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|地区|省|市|县)$")
+_SUFFIX = re.compile(r"(特别行政区|自治区|地区|省|市|县|区)$")
+_AUTONOMOUS = re.compile(r"自治[州县旗区]$")
+# ethnic names in China's autonomous prefectures and counties (甘南藏族自治州, 积石山保安族东乡族撒拉族自治县)
+_ETHNIC = [
+    "维吾尔族",
+    "维吾尔",
+    "哈萨克族",
+    "蒙古族",
+    "东乡族",
+    "保安族",
+    "撒拉族",
+    "裕固族",
+    "土家族",
+    "布依族",
+    "傈僳族",
+    "拉祜族",
+    "纳西族",
+    "仫佬族",
+    "毛南族",
+    "仡佬族",
+    "锡伯族",
+    "朝鲜族",
+    "达斡尔族",
+    "鄂温克族",
+    "鄂伦春族",
+    "藏族",
+    "回族",
+    "土族",
+    "满族",
+    "壮族",
+    "苗族",
+    "彝族",
+    "侗族",
+    "瑶族",
+    "白族",
+    "傣族",
+    "黎族",
+    "佤族",
+    "畲族",
+    "羌族",
+    "水族",
+    "哈尼族",
+    "景颇族",
+]
+# a region's short name joins the gazetteer only when it is not a common word (合作市 → 合作, 安定区 →
+# 安定 and 清水县 → 清水 are words first): jieba's frequency below this
+SHORT_NAME_MAX_FREQ = 800
 
 
 def norm_place(name: str) -> str:
-    """One spelling per place: 北京市 → 北京, 甘肃省 → 甘肃 (a name too short to strip stays)."""
+    """One spelling per place: 北京市 → 北京, 西峰区 → 西峰, 甘南藏族自治州 → 甘南, 东乡族自治县 → 东乡
+    (a name too short to strip stays: 成县, 宁县)."""
+    if _AUTONOMOUS.search(name):
+        base = _AUTONOMOUS.sub("", name)
+        stripped = True
+        while stripped:
+            stripped = False
+            for e in _ETHNIC:
+                if base.endswith(e) and len(base) > len(e):
+                    base, stripped = base[: -len(e)], True
+                    break
+        if base.endswith("族") and len(base) >= 3:  # 东乡族 (people) → 东乡 (place)
+            base = base[:-1]
+        return base if len(base) >= 2 else name
     short = _SUFFIX.sub("", name)
     return short if len(short) >= 2 else name
 
@@ -90,13 +150,25 @@ def gazetteer() -> frozenset[str]:
 class Places:
     """Find places in text; tell whether a question's places agree with an entry's."""
 
-    def __init__(self, regions: dict[str, tuple[str | None, str, str]]) -> None:
+    def __init__(
+        self,
+        regions: dict[str, tuple[str | None, str, str]],
+        *,
+        segment: Callable[[str], Iterable[str]] | None = None,
+        word_freq: Callable[[str], int] | None = None,
+    ) -> None:
+        """``segment`` (a word segmenter) makes a match count only on word boundaries (完成县级 names
+        no 成县); ``word_freq`` keeps regions' short names that are common words out (合作, 安定)."""
         self.regions = regions
+        self._segment = segment
         names = set(gazetteer())
         self._codes: dict[str, set[str]] = {}
         for code, (_parent, _level, name) in regions.items():
             names.add(name)
-            self._codes.setdefault(norm_place(name), set()).add(code)
+            short = norm_place(name)
+            self._codes.setdefault(short, set()).add(code)
+            if short != name and (word_freq is None or word_freq(short) < SHORT_NAME_MAX_FREQ):
+                names.add(short)
         self._names = frozenset(names)
         self._lengths = sorted({len(n) for n in names}, reverse=True)
         self._questions: dict[str, frozenset[str]] = {}
@@ -107,11 +179,20 @@ class Places:
         of set lookups: 3× faster than one regular expression of the ~3,700 names)."""
         found: set[str] = set()
         names, lengths, n = self._names, self._lengths, len(text)
+        bounds: set[int] | None = None
+        if self._segment is not None:
+            bounds, at = {0}, 0
+            for word in self._segment(text):
+                at += len(word)
+                bounds.add(at)
         i = 0
         while i < n:
+            if bounds is not None and i not in bounds:
+                i += 1
+                continue
             for size in lengths:
                 piece = text[i : i + size]
-                if len(piece) == size and piece in names:
+                if len(piece) == size and piece in names and (bounds is None or i + size in bounds):
                     found.add(norm_place(piece))
                     i += size
                     break

@@ -34,3 +34,16 @@ def test_hnsw_above_the_threshold_finds_what_exact_search_finds(tmp_path: Path) 
     again = DenseIndex.load(tmp_path)
     assert again.kind == "hnsw" and again.size == 3000
     assert again.search(queries[0], top_k=5) == hnsw.search(queries[0], top_k=5)
+
+
+def test_a_selective_filter_on_hnsw_is_searched_exactly() -> None:
+    """One department's entries (1% of the rows): the graph walk alone would miss most of them."""
+    rows = unit_rows(5000, 32, seed=3)
+    exact = DenseIndex(dim=32, exact_below=10_000).build(rows)
+    hnsw = DenseIndex(dim=32, exact_below=1_000).build(rows)
+    allowed = np.zeros(len(rows), dtype=bool)
+    allowed[::100] = True  # 50 rows
+    for q in unit_rows(10, 32, seed=4):
+        want = exact.search(q, top_k=50, allowed=allowed)
+        assert len(want) == 50
+        assert hnsw.search(q, top_k=50, allowed=allowed) == want

@@ -84,3 +84,37 @@ def test_a_question_naming_a_place_gets_that_place_first(
     assert bm[two_cities["chongqing"]].score == pytest.approx(
         bm[two_cities["chongqing"]].bm25 * 0.9, rel=1e-6
     )
+
+
+def gansu() -> dict[str, tuple[str | None, str, str]]:
+    import json
+
+    from tests.conftest import ROOT
+
+    data = json.loads((ROOT / "kb" / "data" / "regions_gansu.json").read_text(encoding="utf-8"))
+    return {r["code"]: (r["parent"], r["level"], r["name"]) for r in data["regions"]}
+
+
+def test_autonomous_and_district_names_have_the_short_form_callers_use() -> None:
+    assert norm_place("甘南藏族自治州") == "甘南" and norm_place("东乡族自治县") == "东乡"
+    assert norm_place("积石山保安族东乡族撒拉族自治县") == "积石山" and norm_place("西峰区") == "西峰"
+    assert norm_place("新疆维吾尔自治区") == "新疆" and norm_place("宁夏回族自治区") == "宁夏"
+    assert norm_place("成县") == "成县" and norm_place("宁县") == "宁县"  # too short to strip
+
+
+def test_gansu_callers_name_their_county_by_its_short_name() -> None:
+    from retrieval.tokenize import _base_jieba
+
+    jb = _base_jieba()
+    p = Places(gansu(), segment=lambda t: jb.cut(t, HMM=False), word_freq=lambda w: int(jb.FREQ.get(w) or 0))
+    asked = p.of("西峰的医保怎么报销")
+    assert asked == {"西峰"}
+    assert p.agreement(asked, p.of_entry("医保报销", "621002")) == 1  # 西峰区's own entry
+    assert p.agreement(asked, p.of_entry("医保报销", "621000")) == 1  # 庆阳市 holds 西峰区
+    assert p.agreement(asked, p.of_entry("医保报销", "620000")) == 1  # the province
+    assert p.agreement(asked, p.of_entry("医保报销", "620500")) == -1  # 天水 is elsewhere
+    assert p.of("甘南的牧民补贴") == {"甘南"} and p.of("东乡的学校") == {"东乡"}
+    # a common word is not a place, and a place inside other words does not count
+    assert p.of("农村合作医疗怎么报") == frozenset()  # 合作市's short name is a word first
+    assert p.of("完成县级审批要多久") == frozenset()  # 成县 straddles 完成|县级
+    assert p.of("合作市的公交") == {"合作"}  # the full name still counts
