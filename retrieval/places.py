@@ -172,6 +172,7 @@ class Places:
         self._names = frozenset(names)
         self._lengths = sorted({len(n) for n in names}, reverse=True)
         self._questions: dict[str, frozenset[str]] = {}
+        self._interned: dict[frozenset[str], frozenset[str]] = {}
         self._pairs: dict[tuple[str, str], bool] = {}
 
     def of(self, text: str) -> frozenset[str]:
@@ -238,4 +239,5 @@ class Places:
             got = self._questions[question] = self.of(question)
         if region_code and region_code in self.regions:
             got = got | {norm_place(self.regions[region_code][2])}
-        return got
+        # one object per distinct set: 400k entries share a few hundred of them
+        return self._interned.setdefault(got, got)
