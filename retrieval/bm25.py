@@ -29,6 +29,12 @@ def okapi_idf(doc_freq: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
     return np.where(idf < 0, epsilon * mean, idf)
 
 
+# terms posted in at least DENSE_SHARE of an index of DENSE_MIN_DOCS or more get a dense row
+DENSE_MIN_DOCS = 50_000
+DENSE_SHARE = 1 / 32
+DENSE_MAX_BYTES = 256 << 20
+
+
 class BM25:
     """BM25Okapi over weighted token counts; ``search``/``scores`` take a token list."""
 
@@ -45,6 +51,7 @@ class BM25:
         self.matrix: sp.csr_matrix = sp.csr_matrix((0, 0), dtype=np.float32)  # terms × docs
         self.alive = np.zeros(0, dtype=bool)
         self._extra: list[sp.csr_matrix] = []
+        self._dense: dict[int, np.ndarray] = {}
 
     # ------------------------------------------------------------------ build
 
@@ -81,7 +88,34 @@ class BM25:
         self.matrix = self._weights(tf_m, lengths)
         self.alive = np.ones(n, dtype=bool)
         self._extra = []
+        self._densify()
         return self
+
+    def _densify(self) -> None:
+        """Dense copies of the rows of terms found in at least 1/32 of a large index's documents
+        (at most 256 MB of them): derived state, rebuilt after loading, never pickled."""
+        self._dense = {}
+        n = self.n_docs
+        if n < DENSE_MIN_DOCS:
+            return
+        m = self.matrix
+        df = np.diff(m.indptr)
+        for i in np.argsort(-df, kind="stable")[: DENSE_MAX_BYTES // (4 * n)]:
+            if df[i] < n * DENSE_SHARE:
+                break
+            row = np.zeros(n, dtype=np.float32)
+            s, e = m.indptr[i], m.indptr[i + 1]
+            row[m.indices[s:e]] = m.data[s:e]
+            self._dense[int(i)] = row
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state.pop("_dense", None)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._densify()
 
     def _weights(self, tf_m: sp.csr_matrix, lengths: np.ndarray) -> sp.csr_matrix:
         """idf × tf(k1+1) / (tf + k1(1 - b + b·dl/avgdl)) for every stored (term, doc)."""
@@ -146,11 +180,19 @@ class BM25:
         # at p99 than scipy's sparse product (which builds a sparse result first). np.add.at, not
         # out[idx] += w: the same float32 additions (a posting list has no repeated document), but
         # numpy >= 2 runs it in one pass: 0.5 vs 1.45 ms for a 300k-document posting list
+        dense, n = self._dense, self.n_docs
         for t, c in counts.items():
             i = self.vocab.get(t)
-            if i is not None:
+            if i is None:
+                continue
+            row = dense.get(i)
+            if row is not None:
+                # a term in most documents: adding a dense row (absent documents add an exact 0.0)
+                # is 10x faster than scattering its 300k postings, with the same float32 sums
+                out[:n] += row if c == 1 else c * row
+            else:
                 s, e = m.indptr[i], m.indptr[i + 1]
-                np.add.at(out, m.indices[s:e], c * m.data[s:e])
+                np.add.at(out, m.indices[s:e], m.data[s:e] if c == 1 else c * m.data[s:e])
         start = self.n_docs
         for m in self._extra:
             voc = m.extra_vocab  # type: ignore[attr-defined]
@@ -193,14 +235,38 @@ class BM25:
 
 
 def top_positive(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """Indices and values of the ``k`` largest positive scores, best first (ties by lower index)."""
+    """Indices and values of the ``k`` largest positive scores, best first; among equal scores the
+    lower index wins, also at the k-th place (so the result never depends on a partition's choice).
+
+    On a large array the candidates are first cut to those at least as high as the k-th largest
+    score of a 1-in-16 sample: that value is reached by at least k scores, so every one of the top
+    k is kept (exact), and the partition runs over hundreds of candidates instead of 400k.
+    """
     if k <= 0 or scores.size == 0:
         return []
-    nz = np.flatnonzero(scores > 0)
-    if nz.size == 0:
+    cand: np.ndarray | None = None
+    if scores.size >= _SAMPLE_FROM and k * 64 <= scores.size:
+        sample = scores[::16]
+        sample = sample[sample > 0]
+        if sample.size >= k:
+            t = np.partition(sample, sample.size - k)[sample.size - k]
+            cand = np.flatnonzero(scores >= t)
+    if cand is None:
+        cand = np.flatnonzero(scores > 0)
+    return _best_first(scores, cand, k)
+
+
+_SAMPLE_FROM = 32_768
+
+
+def _best_first(scores: np.ndarray, cand: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The best ``k`` of the candidate indices (ascending), ties at the k-th score to the lower index."""
+    if cand.size == 0:
         return []
-    if nz.size > k:
-        part = np.argpartition(-scores[nz], k - 1)[:k]
-        nz = nz[part]
-    order = np.lexsort((nz, -scores[nz]))
-    return [(int(nz[i]), float(scores[nz[i]])) for i in order]
+    if cand.size > k:
+        vals = scores[cand]
+        kth = np.partition(vals, cand.size - k)[cand.size - k]
+        above = cand[vals > kth]
+        cand = np.concatenate([above, cand[vals == kth][: k - above.size]])
+    order = np.lexsort((cand, -scores[cand]))
+    return [(int(cand[i]), float(scores[cand[i]])) for i in order]

@@ -463,6 +463,12 @@ class SearchEngine:
             min_gain=self.p.repair_min_gain,
         )
 
+    def forget_queries(self) -> None:
+        """Empty the per-question memos (tokens, repairs, jieba's pieces): benchmarks of first sight."""
+        self._query_token_cache.clear()
+        self._repair_cache.clear()
+        self.tokenizer._cut_cached.cache_clear()
+
     def repair(self, q: str) -> tuple[str, list[tuple[str, str]]]:
         """``q`` with misheard words repaired (unchanged when none are), and the (heard, meant) pairs."""
         if self.repairer is None:

@@ -47,14 +47,17 @@ def bm25_scores(bm: BM25, tokens: Sequence[str]) -> np.ndarray:
 
 
 def top_positive(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """As before, with the tie rule at the k-th place made explicit (lower index wins)."""
     if k <= 0 or scores.size == 0:
         return []
     nz = np.flatnonzero(scores > 0)
     if nz.size == 0:
         return []
     if nz.size > k:
-        part = np.argpartition(-scores[nz], k - 1)[:k]
-        nz = nz[part]
+        vals = scores[nz]
+        kth = -np.partition(-vals, k - 1)[k - 1]
+        above = nz[vals > kth]
+        nz = np.concatenate([above, nz[vals == kth][: k - above.size]])
     order = np.lexsort((nz, -scores[nz]))
     return [(int(nz[i]), float(scores[nz[i]])) for i in order]
 

@@ -74,3 +74,42 @@ def test_top_positive_orders_and_skips_zeros() -> None:
 def test_bad_parameters_are_refused() -> None:
     with pytest.raises(ValueError, match="k1"):
         BM25(k1=-1)
+
+
+def simple_top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The rule written plainly: positive scores, best first, lower index first among equals."""
+    idx = sorted(np.flatnonzero(scores > 0).tolist(), key=lambda i: (-scores[i], i))[:k]
+    return [(i, float(scores[i])) for i in idx]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_top_positive_on_large_arrays_with_ties_equals_the_plain_rule(seed: int) -> None:
+    """Above 32k scores the candidates are cut by a sampled threshold first: still exact."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(40_000, 120_000))
+    scores = np.round(rng.random(n) * rng.choice([5, 50, 5000]), 0).astype(np.float32)  # many ties
+    scores[rng.random(n) < 0.5] = 0.0
+    for k in (1, 10, 100, 300):
+        assert top_positive(scores, k) == simple_top(scores, k)
+
+
+def test_dense_rows_of_common_terms_give_the_same_scores_and_are_not_pickled() -> None:
+    import pickle
+
+    from retrieval import reference
+    from retrieval.bm25 import DENSE_MIN_DOCS
+
+    rng = np.random.default_rng(3)
+    words = ["办理", "电话", "材料", "护照", "社保", "公积金", "噪声", "地址"]
+    probs = np.array([0.9, 0.5, 0.3, 0.01, 0.02, 0.02, 0.001, 0.2])
+    docs = [
+        [w for w, p in zip(words, probs, strict=True) if rng.random() < p] or ["其他"] for _ in range(60_000)
+    ]
+    bm = BM25().fit(docs)
+    assert bm.n_docs >= DENSE_MIN_DOCS and {bm.vocab["办理"], bm.vocab["电话"]} <= set(bm._dense)
+    assert bm.vocab["护照"] not in bm._dense  # a rare term stays a posting list
+    for q in (["办理", "护照"], ["电话", "电话", "地址"], ["办理", "材料", "社保", "噪声"]):
+        np.testing.assert_array_equal(bm.scores(q), reference.bm25_scores(bm, q))
+    again = pickle.loads(pickle.dumps(bm))
+    assert "_dense" not in bm.__getstate__() and set(again._dense) == set(bm._dense)
+    assert again.search(["办理", "护照"], top_k=20) == bm.search(["办理", "护照"], top_k=20)
