@@ -123,6 +123,7 @@ class HomophoneRepair:
             out: list[str] = []
             i = 0
             lm = self._likelihood
+            sounds = self._key_of(self._char(c) for c in run)  # each character's syllable, once
             while i < len(run):
                 step = 1
                 piece = run[i]
@@ -133,7 +134,7 @@ class HomophoneRepair:
                     if self.known(span):
                         piece, step = span, n
                         break
-                    meant = self._by_sound.get(self._key_of(self._char(c) for c in span))
+                    meant = self._by_sound.get(sounds[i : i + n])
                     if (
                         meant
                         and meant != span
