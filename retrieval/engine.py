@@ -467,7 +467,7 @@ class SearchEngine:
         """Empty the per-question memos (tokens, repairs, jieba's pieces): benchmarks of first sight."""
         self._query_token_cache.clear()
         self._repair_cache.clear()
-        self.tokenizer._cut_cached.cache_clear()
+        self.tokenizer.forget()
 
     def repair(self, q: str) -> tuple[str, list[tuple[str, str]]]:
         """``q`` with misheard words repaired (unchanged when none are), and the (heard, meant) pairs."""

@@ -216,6 +216,10 @@ class Tokenizer:
     def _cut_cached(self, piece: str) -> tuple[str, ...]:
         return tuple(self._segment(piece, self.backend))
 
+    def forget(self) -> None:
+        """Empty the memo of segmented pieces (benchmarks of a question's first sight)."""
+        self._cut_cached.cache_clear()
+
     def tokenize(self, text: str) -> list[str]:
         """Tokens of ``text`` for BM25 (repeated tokens kept: BM25 counts them)."""
         text = strip_fillers(normalize(text))

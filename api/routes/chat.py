@@ -55,13 +55,9 @@ async def load_assistant(app: FastAPI) -> None:
     if app.state.llm is not None:
         app.state.closers.append(app.state.llm.close)
     if getattr(app.state, "classifier", None) is None:
-        app.state.classifier = await asyncio.to_thread(_load_classifier, app.state.settings)
+        from assistant.classify import classifier_from_settings
 
-
-def _load_classifier(settings: Any) -> Any:
-    from assistant.classify import classifier_from_settings
-
-    return classifier_from_settings(settings)
+        app.state.classifier = await asyncio.to_thread(classifier_from_settings, app.state.settings)
 
 
 @router.post("")

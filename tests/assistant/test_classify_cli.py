@@ -12,17 +12,7 @@ from typer.testing import CliRunner
 
 from assistant import classify_cli
 from kb.config import get_settings
-
-CONTRACT = {
-    "category_l1",
-    "category_l2",
-    "category_l3",
-    "department",
-    "urgent",
-    "sentiment",
-    "confidence",
-    "needs_review",
-}
+from tests.assistant.test_classify import CONTRACT
 
 
 @pytest.fixture
