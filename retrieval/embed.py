@@ -14,6 +14,7 @@ import ctypes
 import hashlib
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -92,12 +93,14 @@ class QueryThreads:
 
     libgomp keeps the thread count per calling thread, so ``omp_set_num_threads`` before the call
     and back to 1 after it changes nothing for other callers. "auto" reads the kernel's count of
-    runnable tasks (``/proc/loadavg``, about 10 µs): with nothing else running, every usable core
-    (at most ``MAX``); otherwise one thread per idle core, and at least one. Where libgomp or
+    runnable tasks (``/proc/loadavg``, about 10 µs; read again 0.2 ms later when it shows another
+    task, so that a kernel thread's blip does not cost a query its second core): with nothing else
+    running, every usable core (at most ``MAX``); otherwise one thread per idle core, at least one. Where libgomp or
     ``/proc/loadavg`` cannot be found, one thread.
     """
 
     MAX = 4
+    RECHECK_S = 0.0002
 
     def __init__(self, setting: int | str) -> None:
         if setting != "auto" and (not isinstance(setting, int) or setting < 1):
@@ -115,6 +118,11 @@ class QueryThreads:
         if self.cores < 2:
             return 1
         busy = _runnable_tasks()
+        if busy is not None and busy > 1:
+            # a kernel thread's blip is gone within microseconds; a busy process is still there
+            time.sleep(self.RECHECK_S)
+            again = _runnable_tasks()
+            busy = min(busy, again) if again is not None else None
         if busy is None:
             return 1
         others = max(0, busy - 1)  # the count includes the caller itself
