@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy.orm import Session
 
 from assistant import rewrite as rules
-from assistant.aspects import asked_aspect
 from assistant.calibration import (
     OFF_SUBJECT,
     Calibrator,
@@ -35,6 +34,7 @@ from assistant.safety import SAFE_REPLIES, screen
 from kb import service as kb_service
 from kb.models import Entry
 from retrieval import BadQuery
+from retrieval.aspects import asked_aspect
 
 if TYPE_CHECKING:
     from assistant.llm import LLMClient

@@ -165,6 +165,7 @@ def search(
                 [bm, dn], weights=[eng.p.bm25_weight, eng.p.dense_weight], normalise=[True, False]
             )
         fused, agree = eng.place_adjust(q, fused, mode)
+        fused, aspects = eng.aspect_adjust(q, fused, mode)
         ranked = sorted(fused, key=lambda s: (-fused[s], s))
         if chain is not None:
             ranked = most_specific(eng.catalog, ranked[: top_k * 4], adm, chain)
@@ -195,6 +196,7 @@ def search(
                     rank_dense=dn_rank.get(s),
                     matched_terms=eng.bm25.matched_terms(tokens, s) if explain and s in bm else [],
                     place=agree.get(s, 0),
+                    aspect=aspects.get(s, 0),
                 )
             )
         return SearchResult(hits=hits, degraded=degraded, mode=mode)

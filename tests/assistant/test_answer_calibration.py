@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.aspects import asked_aspect
 from assistant.calibration import FEATURES, Calibrator, features, load_all, save_all, spoken
 from retrieval import Hit
+from retrieval.aspects import asked_aspect
 from tests.assistant import demo_kb as demo_fixtures
 
 demo_kb, demo_session = demo_fixtures.demo_kb, demo_fixtures.demo_session  # the shared fixtures

@@ -1,0 +1,88 @@
+"""Which aspect of a matter a question asks about: materials, location, time limit, phones,
+criteria, online, department.
+
+办事指南 sources split one matter into entries per aspect, and their questions share the matter's
+name, so retrieval finds the matter well but often the wrong aspect ("广州律师转所找谁审核" matches the
+matter's materials entry as well as its department entry). The aspect is asked in a handful of ways,
+spoken ones included, so rules read it from the question; the engine moves entries of the asked
+aspect up and the matter's other aspects down (``SearchEngine.aspect_adjust``).
+"""
+
+from __future__ import annotations
+
+import re
+
+# First match wins: the more specific asks come first (投诉电话 before 电话, 网上在哪办 before 在哪办).
+ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("complain_phone", re.compile(r"投诉|不满意|有意见|监督电话|举报电话")),
+    (
+        "online",
+        re.compile(
+            r"网上|线上|在线|网站|网址|平台|app|APP|小程序|公众号|不想跑|不用跑|不跑|邮寄"
+            r"|((在|去|到|上)(哪|那)|哪里|哪儿)(里|理|儿)?(能|可以)?(看|查)"
+        ),
+    ),
+    ("consult_phone", re.compile(r"电话|热线|号码|咨询找谁|打给谁|联系方式")),
+    (
+        "department",
+        re.compile(
+            r"哪个部门|什么部门|哪个单位|哪家单位|谁负责|谁管|归谁|找谁|谁(来)?(审批|审核|批|办)|哪个局|哪个厅"
+            # 哪 heard as 那: "需要那个部门审核"
+            r"|那个(部门|单位|局|厅)(来)?(审批|审核|批|办|管|负责|同意)"
+        ),
+    ),
+    # a deadline for applying ("入境后多少天内要办", "提前几天申请") is an acceptance condition; how long
+    # the office takes is the time limit
+    (
+        "criteria",
+        re.compile(
+            r"提前(多少|几)天|(多少|几)(天|日|个月|个工作日)(之)?内(要|得|必须|需要)?(办(?!结|好|完|下)|提|申请|申报|报)"
+        ),
+    ),
+    # a deadline asked after a place ("材料交到哪以后要几天") is about the deadline
+    (
+        "time_limit",
+        re.compile(
+            r"多久|多长时间|多少天|几天|几个工作日|时限|多快|多少个工作日|啥时候能办好|什么时候能办好"
+        ),
+    ),
+    # an explicit ask for documents outranks a place mentioned in passing ("所里搬地址了，备案要啥材料")
+    (
+        "materials",
+        re.compile(
+            r"(什么|啥|哪些|哪样|几样)(材料|资料|证件|手续|东西)|(交|带|拿|提交|准备)(什么|啥|哪些)(?!时候)"
+        ),
+    ),
+    # speech recognition often writes 哪 as 那 ("去那办", "在那里交"); 上哪/到哪 are spoken forms
+    (
+        "location",
+        re.compile(
+            r"递到哪|交到哪|送到哪|在哪|去哪|上哪|到哪|哪里|哪儿|地址|地点|窗口|房间|几楼|哪个大厅"
+            r"|(在|去|到|上)那(里|理|儿)?(办|交|递|领|拿|申请|去)"
+        ),
+    ),
+    (
+        "materials",
+        re.compile(
+            r"材料|资料|带什么|带啥|带哪些|要带|准备什么|准备哪些|准备啥|提交什么|提交哪些|手续|东西|证件"
+        ),
+    ),
+    (
+        "criteria",
+        re.compile(
+            r"条件|标准|资格|符合|够不够|能不能申请|可以申请吗|能申请吗|要求|什么样的人|哪些人(可以|能)|谁(可以|能)申请"
+        ),
+    ),
+)
+
+
+def asked_aspect(question: str) -> str | None:
+    """The aspect a question asks about, or None when it does not say.
+
+    >>> asked_aspect("律师执业变更找谁审核")
+    'department'
+    """
+    for aspect, pattern in ASPECT_PATTERNS:
+        if pattern.search(question):
+            return aspect
+    return None

@@ -1,0 +1,84 @@
+"""The aspect a question asks moves that aspect's entry up (retrieval/aspects.py, SearchEngine.aspect_adjust)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from retrieval import build_engine
+from retrieval.aspects import asked_aspect
+from tests import factories
+
+MATTER = "律师执业许可"
+
+
+@pytest.fixture
+def matter(session: Session) -> dict[str, int]:
+    """One matter split into aspect entries whose questions share its name, and one plain entry."""
+    src = factories.source(session, code="gd-test", tier="province", region_code=None).code
+    ids = {}
+    for aspect, ask, answer in (
+        ("materials", "需要哪些材料", "申请书、身份证、法律职业资格证书"),
+        ("location", "在哪里办理", "广州市天河区龙口西路省司法厅一楼窗口"),
+        ("department", "由哪个部门审核", "广东省司法厅"),
+    ):
+        ids[aspect] = factories.entry(
+            session,
+            source_code=src,
+            question=f"{MATTER}{ask}",
+            answer=answer,
+            matter_key=MATTER,
+            aspect=aspect,
+        ).id
+    ids["plain"] = factories.entry(
+        session, source_code=src, question="律师执业许可证丢了怎么补", answer="登报声明后申请补发"
+    ).id
+    return ids
+
+
+@pytest.mark.parametrize(
+    ("question", "aspect"),
+    [
+        ("律师执业许可去哪个窗口交", "location"),
+        ("律师执业许可要带啥", "materials"),
+        ("律师执业许可找谁审核", "department"),
+        ("律师执业许可网上能办吗", "online"),
+        ("律师执业许可", None),
+    ],
+)
+def test_asked_aspect_reads_spoken_asks(question: str, aspect: str | None) -> None:
+    assert asked_aspect(question) == aspect
+
+
+def test_the_asked_aspect_moves_up_and_the_other_aspects_down(
+    session: Session,
+    matter: dict[str, int],
+    nano,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    q = "嗯那个律师执业许可去哪个窗口交"
+    off = build_engine(
+        session=session, embedder=nano, cache_dir=tmp_path, aspect_weight=0.0, aspect_bm25_factor=0.0
+    )
+    on = build_engine(session=session, embedder=nano, cache_dir=tmp_path)
+    hits = on.search(q, top_k=4, explain=True).hits
+    assert hits[0].entry_id == matter["location"]
+    agree = {h.entry_id: h.aspect for h in hits}
+    assert agree[matter["location"]] == 1
+    assert agree[matter["materials"]] == agree[matter["department"]] == -1
+    assert agree[matter["plain"]] == 0  # an entry without an aspect is left alone
+    assert hits[0].to_json(explain=True)["explanation"]["aspect"] == 1
+    # hybrid RRF: exactly ± aspect_weight against the same search without it
+    base = {h.entry_id: h.score for h in off.search(q, top_k=4).hits}
+    for h in hits:
+        assert h.score == pytest.approx(base[h.entry_id] + h.aspect * on.p.aspect_weight)
+    # BM25 alone: × (1 ± aspect_bm25_factor)
+    bm_off = {h.entry_id: h.score for h in off.search(q, mode="bm25", top_k=4).hits}
+    for h in on.search(q, mode="bm25", top_k=4).hits:
+        assert h.score == pytest.approx(bm_off[h.entry_id] * (1 + h.aspect * on.p.aspect_bm25_factor))
+    # no aspect asked: nothing moves
+    plain = on.search("律师执业许可", top_k=4).hits
+    assert all(h.aspect == 0 for h in plain)
+    assert [h.entry_id for h in plain] == [h.entry_id for h in off.search("律师执业许可", top_k=4).hits]
