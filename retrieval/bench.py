@@ -108,8 +108,14 @@ def measure(eng: SearchEngine, queries: list[str], *, with_vectors: bool) -> dic
         eng.qcache._d.clear()
         eng.search(queries[0], mode=mode)  # warm-up (first-call allocations, caches of masks)
         eng.qcache._d.clear()
+        threads = getattr(eng.embedder, "query_threads", None)
+        if threads is not None:
+            threads.used.clear()
         ms = time_queries(lambda i, m=mode: eng.search(queries[i], mode=m, region=regions[i % 4]), n)  # type: ignore[misc]
         out[mode] = {"p50_ms": pct(ms, 50), "p99_ms": pct(ms, 99)}
+        if threads is not None and mode != "bm25":
+            # how many queries the encoder ran on how many threads ("auto" gives a busy core back)
+            out[mode]["encoder_threads"] = {str(k): v for k, v in sorted(threads.used.items())}
         if mode != "bm25":
             # the end-to-end goal's queries: up to 30 characters, encoder included
             short = [t for t, q in zip(ms, queries, strict=True) if len(q) <= SHORT_QUERY_CHARS]

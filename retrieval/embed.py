@@ -110,6 +110,7 @@ class QueryThreads:
         self._gomp: ctypes.CDLL | None = None
         self._looked_up = False
         self.library_path: str | None = None
+        self.used: dict[int, int] = {}  # calls by thread count (the benchmark reports it)
 
     def wanted(self) -> int:
         """Threads for the next call."""
@@ -137,6 +138,7 @@ class QueryThreads:
             n = 1
         else:
             gomp.omp_set_num_threads(n)
+        self.used[n] = self.used.get(n, 0) + 1
         try:
             yield n
         finally:
