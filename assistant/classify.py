@@ -390,18 +390,21 @@ def blend(model_dist: dict[str, float] | None, hits: dict[Leaf, float]) -> dict[
     for leaf, score in hits.items():
         lex[leaf.l1] += score
     total = sum(lex.values())
-    lex_dist = {k: v / total for k, v in lex.items()} if total else {}
+    # keys in sorted order: a tie between classes (two keywords, one in each) is then decided the
+    # same way in every process (set order changes with the hash seed) and goes to review anyway,
+    # its margin being 0
+    lex_dist = {k: lex[k] / total for k in sorted(lex)} if total else {}
     if model_dist is None:
         return lex_dist
     if not lex_dist:
-        return model_dist
+        return {k: model_dist[k] for k in sorted(model_dist)}
     # Strong lexicon evidence (a subject hit) earns more weight. The model never saw the classes
     # the silver labels lack, so where the keywords point outside its classes its opinion is
     # uninformative and the keywords decide.
     weight = min(0.6, LEXICON_WEIGHT * (1 + max(hits.values()) / 4))
     outside = sum(v for k, v in lex_dist.items() if k not in model_dist)
     weight = max(weight, min(0.9, OUTSIDE_WEIGHT * outside))
-    keys = set(model_dist) | set(lex_dist)
+    keys = sorted(set(model_dist) | set(lex_dist))
     return {k: (1 - weight) * model_dist.get(k, 0.0) + weight * lex_dist.get(k, 0.0) for k in keys}
 
 

@@ -187,3 +187,31 @@ def _keyword_classifier() -> TicketClassifier:
     if not _KEYWORD_CLASSIFIER:
         _KEYWORD_CLASSIFIER.append(load_classifier(shared_data=None, cache_dir=Path("/nonexistent")))
     return _KEYWORD_CLASSIFIER[0]
+
+
+_TIE = """
+from assistant.classify import Leaf, blend
+hits = {Leaf("农村农业", "村务管理", "村务公开"): 2.0, Leaf("纪检监察", "滥用职权", "以权谋私"): 2.0}
+model = {"城乡建设": 0.5, "交通运输": 0.3, "教育文体": 0.2}
+for dist in (blend(None, hits), blend(model, hits)):
+    print(max(dist.items(), key=lambda kv: kv[1])[0], list(dist))
+"""
+
+
+def test_a_tie_between_classes_is_decided_the_same_in_every_process() -> None:
+    """Two keyword hits, one per class, tie exactly; the winner must not depend on the hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    seen = set()
+    for seed in range(6):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        out = subprocess.run(
+            [sys.executable, "-c", _TIE], cwd=root, env=env, capture_output=True, text=True, check=True
+        ).stdout
+        seen.add(out)
+    assert len(seen) == 1, seen
+    winners = [line.split()[0] for line in seen.pop().splitlines()]
+    assert winners == ["农村农业", "农村农业"]  # sorted order: the first of the tied classes
