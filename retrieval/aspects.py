@@ -20,7 +20,9 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "online",
         re.compile(
-            r"网上|线上|在线|网站|网址|平台|app|APP|小程序|公众号|不想跑|不用跑|不跑|邮寄"
+            r"网上|线上|在线|网站|网址|平台|app|小程序|公众号|手机上|掌上|不想跑|不用跑|不跑|邮寄"
+            # the provinces' service apps: 甘快办 (Gansu), 粤省事 (Guangdong)
+            r"|甘快办|粤省事"
             r"|((在|去|到|上)(哪|那)|哪里|哪儿)(里|理|儿)?(能|可以)?(看|查)"
         ),
     ),
@@ -28,7 +30,7 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "department",
         re.compile(
-            r"哪个部门|什么部门|哪个单位|哪家单位|谁负责|谁管|归谁|找谁|谁(来)?(审批|审核|批|办)|哪个局|哪个厅"
+            r"哪个部门|什么部门|哪个单位|哪家单位|谁负责|谁管|归谁|找谁|谁(来)?(审批|审核|批|办|受理)|哪个局|哪个厅"
             # 哪 heard as 那: "需要那个部门审核"
             r"|那个(部门|单位|局|厅)(来)?(审批|审核|批|办|管|负责|同意)"
         ),
@@ -45,14 +47,15 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "time_limit",
         re.compile(
-            r"多久|多长时间|多少天|几天|几个工作日|时限|多快|多少个工作日|啥时候能办好|什么时候能办好"
+            r"多久|多长时间|多少天|几天|几个工作日|时限|多快|多少个工作日"
+            r"|(啥|什么)时候(能|可以)?(办好|办完|办下来|批下来|拿到|下来|出来)"
         ),
     ),
     # an explicit ask for documents outranks a place mentioned in passing ("所里搬地址了，备案要啥材料")
     (
         "materials",
         re.compile(
-            r"(什么|啥|哪些|哪样|几样)(材料|资料|证件|手续|东西)|(交|带|拿|提交|准备)(什么|啥|哪些)(?!时候)"
+            r"(什么|啥|哪些|哪样|几样)(材料|资料|证件|手续|东西)|(交|带|拿|提交|准备)些?(什么|啥|哪些)(?!时候)"
         ),
     ),
     # speech recognition often writes 哪 as 那 ("去那办", "在那里交"); 上哪/到哪 are spoken forms
@@ -72,7 +75,9 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "criteria",
         re.compile(
-            r"条件|标准|资格|符合|够不够|能不能申请|可以申请吗|能申请吗|要求|什么样的人|哪些人(可以|能)|谁(可以|能)申请"
+            r"条件|标准|资格|符合|够不够|能不能申请|可以申请吗|能申请吗|要求|限制|什么样的人|哪些人(可以|能)|谁(可以|能)申请"
+            # "我这种情况能不能办": whether one may (where and online asks are matched above)
+            r"|能不能办|能办吗|可以办吗"
         ),
     ),
 )

@@ -48,6 +48,14 @@ def matter(session: Session) -> dict[str, int]:
         ("律師執業許可網上能辦嗎", "online"),  # traditional characters
         ("律师执业许可ＡＰＰ上能办吗", "online"),  # full-width letters
         ("律师执业许可需要那个那个部门审核", "department"),  # 哪 heard as 那, a filler repeated
+        ("办居住证需要准备些啥", "materials"),
+        ("啥时候能办完", "time_limit"),
+        ("手机上能办吗", "online"),
+        ("甘快办上能查进度吗", "online"),
+        ("由谁来受理", "department"),
+        ("我这种情况能不能办", "criteria"),
+        ("有没有年龄限制", "criteria"),
+        ("在哪能办", "location"),
         ("律师执业许可", None),
     ],
 )
