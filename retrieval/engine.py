@@ -724,30 +724,21 @@ class SearchEngine:
         """Scores moved towards the places the question names, and each slot's agreement (+1 about a
         place asked about, -1 naming only other places): hybrid RRF scores ± ``place_weight``, BM25
         scores × (1 ± ``place_bm25_factor``); dense scores and weighted fusion are left alone."""
-        if mode == "hybrid" and self.p.fusion == "rrf" and self.p.place_weight:
-            add, mul = self.p.place_weight, 0.0
-        elif mode == "bm25" and self.p.place_bm25_factor:
-            add, mul = 0.0, self.p.place_bm25_factor
-        else:
-            return fused, {}
-        asked = self.places.of(q)
+        nudge = self._nudge(mode, self.p.place_weight, self.p.place_bm25_factor)
+        asked = self.places.of(q) if nudge else frozenset()
         if not asked:
             return fused, {}
         agree: dict[int, int] = {}
-        out = dict(fused)
         docs, memo = self.catalog.docs, self._slot_places
         for s in fused:
             named = memo.get(s)
             if named is None:
                 d = docs[s]
                 named = memo[s] = self.places.of_entry(d.question, d.region_code)
-            if not named:
-                continue
-            a = self.places.agreement(asked, named)
+            a = self.places.agreement(asked, named) if named else 0
             if a:
                 agree[s] = a
-                out[s] = fused[s] * (1 + a * mul) + a * add
-        return out, agree
+        return _moved(fused, agree, nudge), agree
 
     def aspect_adjust(
         self, q: str, fused: dict[int, float], mode: str
@@ -755,25 +746,22 @@ class SearchEngine:
         """Scores moved towards the aspect the question asks (materials, location, ...): entries of
         that aspect +1, entries of another aspect -1, entries without an aspect 0; hybrid RRF scores
         ± ``aspect_weight``, BM25 scores × (1 ± ``aspect_bm25_factor``), as ``place_adjust``."""
-        if mode == "hybrid" and self.p.fusion == "rrf" and self.p.aspect_weight:
-            add, mul = self.p.aspect_weight, 0.0
-        elif mode == "bm25" and self.p.aspect_bm25_factor:
-            add, mul = 0.0, self.p.aspect_bm25_factor
-        else:
-            return fused, {}
-        asked = self._asked_aspect(q)
+        nudge = self._nudge(mode, self.p.aspect_weight, self.p.aspect_bm25_factor)
+        asked = self._asked_aspect(q) if nudge else None
         if asked is None:
             return fused, {}
-        agree: dict[int, int] = {}
-        out = dict(fused)
         docs = self.catalog.docs
-        for s in fused:
-            have = docs[s].aspect
-            if have is None:
-                continue
-            a = agree[s] = 1 if have == asked else -1
-            out[s] = fused[s] * (1 + a * mul) + a * add
-        return out, agree
+        agree = {s: 1 if docs[s].aspect == asked else -1 for s in fused if docs[s].aspect is not None}
+        return _moved(fused, agree, nudge), agree
+
+    def _nudge(self, mode: str, weight: float, factor: float) -> tuple[float, float] | None:
+        """(add, multiply) of an agreement adjustment in this mode: hybrid RRF scores ± ``weight``,
+        BM25 alone × (1 ± ``factor``); None for dense, weighted fusion or a zero setting."""
+        if mode == "hybrid" and self.p.fusion == "rrf" and weight:
+            return weight, 0.0
+        if mode == "bm25" and factor:
+            return 0.0, factor
+        return None
 
     def _asked_aspect(self, q: str) -> str | None:
         got = self._aspect_cache.get(q, False)
@@ -978,6 +966,19 @@ def kb_words(*, session: Session) -> list[str]:
     for (name,) in session.execute(select(Region.name)):
         words.add(name)
     return sorted(words)
+
+
+def _moved(
+    fused: dict[int, float], agree: dict[int, int], nudge: tuple[float, float] | None
+) -> dict[int, float]:
+    """``fused`` with each agreeing (+1) or disagreeing (-1) slot's score moved by ``nudge``."""
+    if not agree or nudge is None:
+        return fused
+    add, mul = nudge
+    out = dict(fused)
+    for s, a in agree.items():
+        out[s] = fused[s] * (1 + a * mul) + a * add
+    return out
 
 
 def settle_heap() -> None:
