@@ -6,7 +6,10 @@ include a real encoder call. ``without_encoder_p99_ms`` re-runs hybrid with the 
 beforehand (the engine's per-question memos warm, as for a repeated question);
 ``without_encoder_first_sight_p99_ms`` the same with those memos emptied before every query;
 ``reference_p99_ms`` times retrieval/reference.py (the search path before the hot-path
-work, same results) interleaved with the engine on the same queries. rank-bm25 is timed on a sample of queries at the smallest size (it keeps one Python
+work, same results) interleaved with the engine on the same queries. ``upto30_p50_ms`` /
+``upto30_p99_ms`` (and the top-level ``end_to_end_upto30_p99_ms``) are the same timings for the
+questions of at most 30 characters, the issue's end-to-end goal; ``encoder_threads`` counts the
+queries by the number of threads the encoder ran them on. rank-bm25 is timed on a sample of queries at the smallest size (it keeps one Python
 dict per document: at 400k it would not fit next to the engine).
 """
 
