@@ -44,6 +44,7 @@ from retrieval.embed import (
 from retrieval.errors import BadQuery, EmbedderError, IndexMismatch
 from retrieval.filters import SearchFilters
 from retrieval.fusion import rrf, weighted
+from retrieval.ties import break_ties
 from retrieval.homophones import HomophoneRepair, ngram_counts
 from retrieval.places import Places
 from retrieval.tokenize import Tokenizer, _base_jieba, normalize, strip_fillers
@@ -172,6 +173,9 @@ class EngineParams:
     # dev set hybrid R@1 0.76 → 0.83, BM25 0.75 → 0.81 (the middle of a plateau: 0.008-0.015 / 0.1-0.2)
     aspect_weight: float = 0.01
     aspect_bm25_factor: float = 0.15
+    # entries with exactly equal scores ordered by the characters that tell them apart and that the
+    # question names (retrieval/ties.py: 肝移植 → 肝脏 before 心脏移植); False: by slot number
+    break_ties: bool = True
 
     @classmethod
     def of(cls, params: dict[str, Any]) -> EngineParams:
@@ -685,6 +689,8 @@ class SearchEngine:
         fused, agree = self.place_adjust(q, fused, mode)
         fused, aspects = self.aspect_adjust(q, fused, mode)
         ranked = sorted(fused, key=lambda s: (-fused[s], s))
+        if self.p.break_ties:
+            ranked = break_ties(q, ranked, fused, lambda s: self.catalog.docs[s].question, top_k * 4)
         if chain is not None:
             ranked = flt.most_specific(self.catalog, ranked[: top_k * 4], adm, chain)
         hits = []
