@@ -83,14 +83,42 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# What speech recognition writes for the words the asks are made of (the hotline's transcripts, and
+# the dev questions made spoken): "材料递到那里" asks where, "要啥材了" asks for materials, "多少天内
+#要半" is a deadline. Read back before the rules; the question itself is not changed.
+HEARD: tuple[tuple[str, str], ...] = (
+    ("那", "哪"),
+    ("半", "办"),
+    ("材了", "材料"),
+    ("才料", "材料"),
+    ("才了", "材料"),
+    ("资了", "资料"),
+    ("哪理", "哪里"),
+    ("再哪", "在哪"),
+    ("须要", "需要"),
+    ("正件", "证件"),
+    ("手序", "手续"),
+    ("身请", "申请"),
+    ("条见", "条件"),
+)
+
+
+def heard_as_meant(text: str) -> str:
+    """``text`` with the misheard forms of the asks' words read back (那里 → 哪里, 材了 → 材料)."""
+    for heard, meant in HEARD:
+        text = text.replace(heard, meant)
+    return text
+
+
 def asked_aspect(question: str) -> str | None:
     """The aspect a question asks about, or None when it does not say. Read from the normalised
-    question (full-width, traditional characters), fillers kept: "那个部门" is 哪个部门 misheard.
+    question (full-width, traditional characters), fillers kept ("那个部门" is 哪个部门 misheard), with
+    misheard words read back (``HEARD``).
 
-    >>> asked_aspect("律师执业变更找谁审核"), asked_aspect("網上能辦嗎")
-    ('department', 'online')
+    >>> asked_aspect("律师执业变更找谁审核"), asked_aspect("網上能辦嗎"), asked_aspect("备案要啥材了")
+    ('department', 'online', 'materials')
     """
-    text = normalize(question)
+    text = heard_as_meant(normalize(question))
     for aspect, pattern in ASPECT_PATTERNS:
         if pattern.search(text):
             return aspect

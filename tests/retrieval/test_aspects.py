@@ -57,6 +57,12 @@ def matter(session: Session) -> dict[str, int]:
         ("有没有年龄限制", "criteria"),
         ("在哪能办", "location"),
         ("律师执业许可", None),
+        # as speech recognition writes them: 哪 as 那, 料 as 了, 办 as 半
+        ("国资律所聘用的人申请专职律师执业材料递到那里", "location"),
+        ("所理搬地址了备案要啥材了", "materials"),
+        ("外国朋友入境后多少天内要半居留证", "criteria"),
+        ("居住证再哪理办", "location"),
+        ("那个居住证", None),  # a filler is not an ask
     ],
 )
 def test_asked_aspect_reads_spoken_asks(question: str, aspect: str | None) -> None:
