@@ -44,9 +44,9 @@ from retrieval.embed import (
 from retrieval.errors import BadQuery, EmbedderError, IndexMismatch
 from retrieval.filters import SearchFilters
 from retrieval.fusion import rrf, weighted
-from retrieval.ties import break_ties
 from retrieval.homophones import HomophoneRepair, ngram_counts
 from retrieval.places import Places
+from retrieval.ties import break_ties
 from retrieval.tokenize import Tokenizer, _base_jieba, normalize, strip_fillers
 
 INDEX_FORMAT = 1

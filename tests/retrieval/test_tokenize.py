@@ -29,6 +29,24 @@ def test_synonyms_apply_the_same_way_to_queries_and_documents(tok: Tokenizer) ->
     assert "居住证" in tok.tokenize("暂住证怎么办")
 
 
+@pytest.mark.parametrize(
+    ("spoken", "written", "term"),
+    [
+        ("占用公路第一次申请要准备什么", "占用公路审批(初次申请)需要哪些材料", "初次"),
+        ("公积金能不能缓交", "企业缓缴住房公积金", "缓缴"),
+        ("家里老人想问问", "老年人优待政策", "老年人"),
+        ("我妈的退休金啥时候发", "养老金发放时间", "养老金"),
+        ("被隔离了房贷能晚点还吗", "住房贷款延期还款", "住房贷款"),
+        ("老板欠工资不给", "欠薪举报", "欠薪"),
+        ("高速免费通行到哪天", "收费公路免收车辆通行费", "免收"),
+    ],
+)
+def test_spoken_words_meet_the_guides_words(tok: Tokenizer, spoken: str, written: str, term: str) -> None:
+    """A caller's 第一次, 缓交, 老人, 房贷 reach entries that write 初次, 缓缴, 老年人, 住房贷款."""
+    assert term in tok.tokenize(spoken), tok.tokenize(spoken)
+    assert term in tok.tokenize(written), tok.tokenize(written)
+
+
 def test_normalisation_full_width_and_traditional(tok: Tokenizer) -> None:
     assert normalize("ＡＢＣ１２３") == "abc123"
     assert normalize("醫療保險") == "医疗保险"
