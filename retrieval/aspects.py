@@ -83,9 +83,9 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-# What speech recognition writes for the words the asks are made of (the hotline's transcripts, and
-# the dev questions made spoken): "材料递到那里" asks where, "要啥材了" asks for materials, "多少天内
-# 要半" is a deadline. Read back before the rules; the question itself is not changed.
+# What speech recognition writes for the words the asks are made of (its usual same-sound confusions,
+# as in the dev questions made spoken): "材料递到那里" asks where, "要啥材了" asks for materials,
+# "多少天内要半" is a deadline. Read back before the rules; the question itself is not changed.
 HEARD: tuple[tuple[str, str], ...] = (
     ("那", "哪"),
     ("半", "办"),
