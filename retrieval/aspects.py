@@ -40,7 +40,7 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "criteria",
         re.compile(
-            r"提前(多少|几)天|(多少|几)(天|日|个月|个工作日)(之)?内(要|得|必须|需要)?(办(?!结|好|完|下)|提|申请|申报|报)"
+            r"提前(多少|几)天|(多少|几)(天|日|个月|个工作日)(之)?内(要|得|必须|需要)?([办半](?!结|好|完|下)|提|申请|申报|报)"
         ),
     ),
     # a deadline asked after a place ("材料交到哪以后要几天") is about the deadline
@@ -62,8 +62,8 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "location",
         re.compile(
-            r"递到哪|交到哪|送到哪|在哪|去哪|上哪|到哪|哪里|哪儿|地址|地点|窗口|房间|几楼|哪个大厅"
-            r"|(在|去|到|上)那(里|理|儿)?(办|交|递|领|拿|申请|去)"
+            r"(递|交|送)到[哪那]|在哪|去哪|上哪|到哪|哪里|哪儿|地址|地点|窗口|房间|几楼|哪个大厅"
+            r"|(在|去|到|上)那(里|理|儿)?([办半]|交|递|领|拿|申请|去)|那(里|理|儿)(能|可以)?([办半]|交|递|申请)"
         ),
     ),
     (
@@ -84,15 +84,13 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 # What speech recognition writes for the words the asks are made of (its usual same-sound confusions,
-# as in the dev questions made spoken): "材料递到那里" asks where, "要啥材了" asks for materials,
-# "多少天内要半" is a deadline. Read back before the rules; the question itself is not changed.
+# as in the dev questions made spoken), read back before the rules: only forms that are not words of
+# their own ("要啥材了" asks for materials). Single characters heard for others (那 for 哪, 半 for 办)
+# are matched in the patterns above next to an ask word, never replaced: 我在那里上班, 半夜施工 and
+# 公司三个月没发工资了 name no aspect. The question itself is not changed.
 HEARD: tuple[tuple[str, str], ...] = (
-    ("那", "哪"),
-    ("半", "办"),
     ("材了", "材料"),
     ("才料", "材料"),
-    ("才了", "材料"),
-    ("资了", "资料"),
     ("哪理", "哪里"),
     ("再哪", "在哪"),
     ("须要", "需要"),

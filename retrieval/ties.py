@@ -14,16 +14,23 @@ keep their order. Scores are not changed, and nothing moves out of its run.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
+from retrieval.tokenize import normalize
+
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
-# relative difference under which two fused scores count as equal (float32 sums of the same terms)
+# Two fused scores count as equal when they differ by less than this share: in practice the same float
+# (an entry family's identical BM25 term sums, RRF's equal rank pairs), not scores merely close.
 TIE_TOLERANCE = 1e-9
+# A run of equal scores is read at most this many places past ``depth``: one common word can tie
+# hundreds of entries, and ordering them all would cost the query more than it could gain.
+RUN_OVERHANG = 40
 
 
 def chars(text: str) -> frozenset[str]:
-    """The letters, digits and Han characters of ``text``, lower-cased."""
-    return frozenset(_NOT_WORD.sub("", text.lower()))
+    """The letters, digits and Han characters of ``text``, normalised (full-width, traditional, case)."""
+    return frozenset(_NOT_WORD.sub("", normalize(text)))
 
 
 def contrast(asked: frozenset[str], own: Sequence[frozenset[str]]) -> list[int]:
@@ -34,11 +41,12 @@ def contrast(asked: frozenset[str], own: Sequence[frozenset[str]]) -> list[int]:
     >>> contrast(q, [chars("心脏移植医师"), chars("肝脏移植医师"), chars("肾脏移植医师")])
     [-1, 1, -1]
     """
-    out = []
-    for i, mine in enumerate(own):
-        others = frozenset().union(*(o for j, o in enumerate(own) if j != i))
-        out.append(len((mine - others) & asked) - len((others - mine) & asked))
-    return out
+    # a character is one entry's own when no other tied entry has it; the others' own characters
+    # the question names are, for an entry, the asked characters some other entry has and it lacks
+    seen = Counter(c for s in own for c in s & asked)
+    return [
+        sum(1 for c in mine & asked if seen[c] == 1) - sum(1 for c in seen if c not in mine) for mine in own
+    ]
 
 
 def break_ties(
@@ -48,14 +56,15 @@ def break_ties(
     question: Callable[[int], str],
     depth: int,
 ) -> list[int]:
-    """``ranked`` (best first) with each run of equal scores within the first ``depth`` places
-    reordered by ``contrast``; the rest as it was."""
+    """``ranked`` (best first) with each run of equal scores that starts within the first ``depth``
+    places reordered by ``contrast`` (a run is read up to ``RUN_OVERHANG`` places past ``depth``, so
+    an entry just past it can move in); the rest as it was."""
     asked: frozenset[str] | None = None
     out = list(ranked)
-    i, end = 0, min(depth, len(out))
+    i, end, stop = 0, min(depth, len(out)), min(depth + RUN_OVERHANG, len(out))
     while i < end:
         j = i + 1
-        while j < len(out) and _equal(score[out[i]], score[out[j]]):
+        while j < stop and _equal(score[out[i]], score[out[j]]):
             j += 1
         if j - i > 1:
             if asked is None:

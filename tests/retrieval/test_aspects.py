@@ -62,7 +62,17 @@ def matter(session: Session) -> dict[str, int]:
         ("所理搬地址了备案要啥材了", "materials"),
         ("外国朋友入境后多少天内要半居留证", "criteria"),
         ("居住证再哪理办", "location"),
-        ("那个居住证", None),  # a filler is not an ask
+        ("做肝移植的医生申请资格认定去卫健委那里办", "location"),
+        # ordinary sentences with 那, 半, 资了 name no aspect
+        ("那个居住证", None),
+        ("我在那里工作三年了", None),
+        ("我家那里停水了", None),
+        ("那个部门说不行", None),
+        ("那些人可以领补贴吗", None),
+        ("公司三个月没发工资了", None),
+        ("我刚才了解了一下社保", None),
+        ("谁半夜施工", None),
+        ("老人坐公交能不能半价", None),
     ],
 )
 def test_asked_aspect_reads_spoken_asks(question: str, aspect: str | None) -> None:
