@@ -47,6 +47,7 @@ from retrieval.fusion import rrf, weighted
 from retrieval.homophones import HomophoneRepair, ngram_counts
 from retrieval.places import Places
 from retrieval.ties import break_ties
+from retrieval.ties import chars as tie_chars
 from retrieval.tokenize import Tokenizer, _base_jieba, normalize, strip_fillers
 
 INDEX_FORMAT = 1
@@ -370,6 +371,7 @@ class SearchEngine:
             word_freq=lambda word: int(base.FREQ.get(word) or 0),
         )
         self._slot_places: dict[int, frozenset[str]] = {}
+        self._slot_chars: dict[int, frozenset[str]] = {}
         self._aspect_cache: dict[str, str | None] = {}
 
     # ------------------------------------------------------------ text views
@@ -417,6 +419,7 @@ class SearchEngine:
         with self._lock:
             self.catalog = Catalog()
             self._slot_places = {}
+            self._slot_chars = {}
             bags = []
             for i, d in enumerate(docs):
                 self.catalog.add(d)
@@ -690,7 +693,7 @@ class SearchEngine:
         fused, aspects = self.aspect_adjust(q, fused, mode)
         ranked = sorted(fused, key=lambda s: (-fused[s], s))
         if self.p.break_ties:
-            ranked = break_ties(q, ranked, fused, lambda s: self.catalog.docs[s].question, top_k * 4)
+            ranked = break_ties(q, ranked, fused, self._chars_of, top_k * 4)
         if chain is not None:
             ranked = flt.most_specific(self.catalog, ranked[: top_k * 4], adm, chain)
         hits = []
@@ -759,6 +762,13 @@ class SearchEngine:
         docs = self.catalog.docs
         agree = {s: 1 if docs[s].aspect == asked else -1 for s in fused if docs[s].aspect is not None}
         return _moved(fused, agree, nudge), agree
+
+    def _chars_of(self, slot: int) -> frozenset[str]:
+        """The characters of a slot's question (retrieval/ties.py), memoised: slots never change."""
+        got = self._slot_chars.get(slot)
+        if got is None:
+            got = self._slot_chars[slot] = tie_chars(self.catalog.docs[slot].question)
+        return got
 
     def _nudge(self, mode: str, weight: float, factor: float) -> tuple[float, float] | None:
         """(add, multiply) of an agreement adjustment in this mode: hybrid RRF scores ± ``weight``,

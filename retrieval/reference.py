@@ -19,7 +19,7 @@ from retrieval import filters as flt
 from retrieval.bm25 import BM25
 from retrieval.filters import SearchFilters
 from retrieval.fusion import rrf, weighted
-from retrieval.ties import break_ties
+from retrieval.ties import break_ties, chars
 
 if TYPE_CHECKING:
     from retrieval.engine import Catalog, Hit, Mode, SearchEngine, SearchResult
@@ -169,7 +169,7 @@ def search(
         fused, aspects = eng.aspect_adjust(q, fused, mode)
         ranked = sorted(fused, key=lambda s: (-fused[s], s))
         if eng.p.break_ties:
-            ranked = break_ties(q, ranked, fused, lambda s: eng.catalog.docs[s].question, top_k * 4)
+            ranked = break_ties(q, ranked, fused, lambda s: chars(eng.catalog.docs[s].question), top_k * 4)
         if chain is not None:
             ranked = most_specific(eng.catalog, ranked[: top_k * 4], adm, chain)
         hits: list[Hit] = []

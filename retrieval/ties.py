@@ -53,12 +53,13 @@ def break_ties(
     query: str,
     ranked: list[int],
     score: Mapping[int, float],
-    question: Callable[[int], str],
+    chars_of: Callable[[int], frozenset[str]],
     depth: int,
 ) -> list[int]:
     """``ranked`` (best first) with each run of equal scores that starts within the first ``depth``
     places reordered by ``contrast`` (a run is read up to ``RUN_OVERHANG`` places past ``depth``, so
-    an entry just past it can move in); the rest as it was."""
+    an entry just past it can move in); the rest as it was. ``chars_of(slot)``: ``chars`` of the
+    entry's question (the engine memoises it per slot)."""
     asked: frozenset[str] | None = None
     out = list(ranked)
     i, end, stop = 0, min(depth, len(out)), min(depth + RUN_OVERHANG, len(out))
@@ -70,7 +71,7 @@ def break_ties(
             if asked is None:
                 asked = chars(query)
             run = out[i:j]
-            counts = contrast(asked, [chars(question(s)) for s in run])
+            counts = contrast(asked, [chars_of(s) for s in run])
             if any(counts):
                 order = sorted(range(len(run)), key=lambda k: -counts[k])
                 out[i:j] = [run[k] for k in order]

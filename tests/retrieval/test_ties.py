@@ -40,23 +40,23 @@ def test_only_runs_of_equal_scores_are_reordered() -> None:
     questions = {1: "心脏移植", 2: "肝脏移植", 3: "肾脏移植", 4: "肝脏捐献"}
     score = {1: 5.0, 2: 5.0, 3: 5.0, 4: 7.0}
     ranked = [4, 1, 2, 3]
-    assert break_ties("肝移植", ranked, score, questions.__getitem__, depth=10) == [4, 2, 1, 3]
+    assert break_ties("肝移植", ranked, score, lambda s: chars(questions[s]), depth=10) == [4, 2, 1, 3]
     # a higher score stays above, whatever its characters
     score[1] = 5.5
-    assert break_ties("肝移植", [4, 1, 2, 3], score, questions.__getitem__, depth=10) == [4, 1, 2, 3]
+    assert break_ties("肝移植", [4, 1, 2, 3], score, lambda s: chars(questions[s]), depth=10) == [4, 1, 2, 3]
     # runs starting past ``depth`` are left as they were
     score[1] = 5.0
-    assert break_ties("肝移植", ranked, score, questions.__getitem__, depth=1) == ranked
+    assert break_ties("肝移植", ranked, score, lambda s: chars(questions[s]), depth=1) == ranked
     # a run starting within ``depth`` is read past it: the asked entry moves in
-    assert break_ties("肝移植", ranked, score, questions.__getitem__, depth=2) == [4, 2, 1, 3]
+    assert break_ties("肝移植", ranked, score, lambda s: chars(questions[s]), depth=2) == [4, 2, 1, 3]
 
 
 def test_ties_read_traditional_and_full_width_questions_as_simplified() -> None:
     questions = {1: "心脏移植医师", 2: "肝脏移植医师", 3: "肾脏移植医师"}
     score = dict.fromkeys(questions, 1.0)
-    assert break_ties("腎臟移植醫師", [1, 2, 3], score, questions.__getitem__, depth=3) == [3, 1, 2]
+    assert break_ties("腎臟移植醫師", [1, 2, 3], score, lambda s: chars(questions[s]), depth=3) == [3, 1, 2]
     sizes = {1: "Ａ类证书", 2: "B类证书"}
-    assert break_ties("ｂ类", [1, 2], dict.fromkeys(sizes, 1.0), sizes.__getitem__, depth=2) == [2, 1]
+    assert break_ties("ｂ类", [1, 2], dict.fromkeys(sizes, 1.0), lambda s: chars(sizes[s]), depth=2) == [2, 1]
 
 
 def test_a_long_run_is_ordered_within_its_bound() -> None:
@@ -68,10 +68,10 @@ def test_a_long_run_is_ordered_within_its_bound() -> None:
     questions[n - 1] = "肝脏事项"  # the asked one, far down the run
     score = dict.fromkeys(questions, 2.0)
     ranked = list(range(n))
-    got = break_ties("肝", ranked, score, questions.__getitem__, depth=10)
+    got = break_ties("肝", ranked, score, lambda s: chars(questions[s]), depth=10)
     assert got == ranked  # out of reach: left where it was
     questions[10 + RUN_OVERHANG - 1] = "肝脏事项"
-    got = break_ties("肝", ranked, score, questions.__getitem__, depth=10)
+    got = break_ties("肝", ranked, score, lambda s: chars(questions[s]), depth=10)
     assert got[0] == 10 + RUN_OVERHANG - 1
 
 
