@@ -102,7 +102,7 @@ HEARD: tuple[tuple[str, str], ...] = (
 
 
 def heard_as_meant(text: str) -> str:
-    """``text`` with the misheard forms of the asks' words read back (那里 → 哪里, 材了 → 材料)."""
+    """``text`` with the misheard forms of the asks' words read back (哪理 → 哪里, 材了 → 材料)."""
     for heard, meant in HEARD:
         text = text.replace(heard, meant)
     return text
