@@ -693,7 +693,7 @@ class SearchEngine:
         fused, aspects = self.aspect_adjust(q, fused, mode)
         ranked = sorted(fused, key=lambda s: (-fused[s], s))
         if self.p.break_ties:
-            ranked = break_ties(q, ranked, fused, self._chars_of, top_k * 4)
+            ranked = break_ties(q, ranked, fused, self._chars_of, top_k)
         if chain is not None:
             ranked = flt.most_specific(self.catalog, ranked[: top_k * 4], adm, chain)
         hits = []

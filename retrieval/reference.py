@@ -169,7 +169,7 @@ def search(
         fused, aspects = eng.aspect_adjust(q, fused, mode)
         ranked = sorted(fused, key=lambda s: (-fused[s], s))
         if eng.p.break_ties:
-            ranked = break_ties(q, ranked, fused, lambda s: chars(eng.catalog.docs[s].question), top_k * 4)
+            ranked = break_ties(q, ranked, fused, lambda s: chars(eng.catalog.docs[s].question), top_k)
         if chain is not None:
             ranked = most_specific(eng.catalog, ranked[: top_k * 4], adm, chain)
         hits: list[Hit] = []

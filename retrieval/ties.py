@@ -25,7 +25,7 @@ _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 TIE_TOLERANCE = 1e-9
 # A run of equal scores is read at most this many places past ``depth``: one common word can tie
 # hundreds of entries, and ordering them all would cost the query more than it could gain.
-RUN_OVERHANG = 40
+RUN_OVERHANG = 10
 
 
 def chars(text: str) -> frozenset[str]:
