@@ -15,6 +15,12 @@ Two parts, combined per ticket:
 The ticket's confidence is a sigmoid over (top blended score, margin) fitted out-of-fold on the
 silver items; below the threshold the ticket goes to human review (二次确权).
 
+With an LLM configured and ``LIANXIN_LLM__CLASSIFY=true``, the LLM also reads each ticket and picks
+its L1/L2 from the taxonomy (zero-shot). Where it agrees with the model, nothing changes but the L2
+it chose. Where it disagrees, its L1 is taken, the confidence becomes the model's probability of
+that L1, and the ticket goes to review: two readers that differ are a person's call. An LLM that
+fails or names a category outside the taxonomy changes nothing (``category_by`` says who decided).
+
 The model trains at first use and is cached under `cache_dir` with a params JSON (format version,
 hashes of the training files, class list, counts); a changed data file or version retrains. When
 the shared data is absent the classifier runs on the lexicon alone and says so in `error`.
@@ -35,6 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.errors import LLMUnavailable
 from assistant.routing import Catalogue
 from assistant.sentiment import sentiment as detect_sentiment
 from assistant.urgency import urgency as detect_urgency
@@ -77,6 +84,9 @@ class Classification:
     error: str | None = None
     urgent_reasons: list[str] = field(default_factory=list)
     route_rule: str = ""
+    # who chose the category: "model", "keywords" (no trained model), "model+llm" (both agreed),
+    # "llm" (the LLM overruled the model; then needs_review)
+    category_by: str = "model"
 
     CONTRACT_KEYS = (
         "category_l1",
@@ -167,6 +177,21 @@ class Lexicon:
 def read_taxonomy(path: Path) -> list[tuple[str, str, str]]:
     with path.open(encoding="utf-8") as fh:
         return [(r["一级分类"], r["二级分类"], r["三级分类"]) for r in csv.DictReader(fh)]
+
+
+def taxonomy_tree(lexicon: Lexicon, taxonomy_path: Path | None = None) -> dict[str, list[str]]:
+    """L1 -> its L2 names: from 附件1 where present, else from the lexicon's leaves."""
+    pairs = (
+        [(l1, l2) for l1, l2, _ in read_taxonomy(taxonomy_path)]
+        if taxonomy_path is not None and taxonomy_path.exists()
+        else [(leaf.l1, leaf.l2) for leaf in lexicon.leaves]
+    )
+    tree: dict[str, list[str]] = {}
+    for l1, l2 in pairs:
+        names = tree.setdefault(l1, [])
+        if l2 not in names:
+            names.append(l2)
+    return tree
 
 
 # ---------------------------------------------------------------- training data
@@ -418,6 +443,8 @@ class TicketClassifier:
         threshold: float = DEFAULT_THRESHOLD,
         error: str | None = None,
         params: dict | None = None,
+        llm: Any = None,
+        taxonomy: dict[str, list[str]] | None = None,
     ):
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold {threshold} must be a probability between 0 and 1")
@@ -427,6 +454,8 @@ class TicketClassifier:
         self.threshold = threshold
         self.error = error
         self.params = params or {}
+        self.llm = llm  # an assistant.llm.LLMClient for zero-shot categories, or None
+        self.taxonomy = taxonomy or taxonomy_tree(lexicon)
 
     def l1_scores(self, subject: str, body: str, hits: dict[Leaf, float]) -> dict[str, float]:
         return l1_distribution(self.model, subject, body, hits)
@@ -458,9 +487,23 @@ class TicketClassifier:
         scores = self.l1_scores(subject, body, hits)
         l1 = max(scores.items(), key=lambda kv: kv[1])[0] if scores else None
         confidence = self.confidence(scores) if scores else 0.0
-        in_l1 = {leaf: s for leaf, s in hits.items() if leaf.l1 == l1}
+        category_by = "model" if self.model is not None else "keywords"
+        overruled = False
+        llm_l2 = None
+        if self.llm is not None:
+            try:
+                llm_l1, llm_l2 = self.llm.classify_category(text=cleaned, taxonomy=self.taxonomy)
+            except LLMUnavailable as exc:
+                log.info("LLM category not used: %s", exc)
+            else:
+                if llm_l1 == l1:
+                    category_by = f"{category_by}+llm"
+                else:
+                    overruled, category_by = True, "llm"
+                    l1, confidence = llm_l1, scores.get(llm_l1, 0.0)
+        in_l1 = {leaf: s for leaf, s in hits.items() if leaf.l1 == l1 and llm_l2 in (None, leaf.l2)}
         leaf = max(in_l1.items(), key=lambda kv: (kv[1], kv[0].l3 is not None))[0] if in_l1 else None
-        l2 = leaf.l2 if leaf else None
+        l2 = leaf.l2 if leaf else llm_l2
         l3 = leaf.l3 if leaf else None
         route = self.catalogue.route(text=cleaned, l1=l1, l2=l2, region_name=region_name)
         urgent = detect_urgency(cleaned)
@@ -473,25 +516,37 @@ class TicketClassifier:
             sentiment=detect_sentiment(cleaned, urgent=urgent.urgent),
             confidence=round(float(confidence), 4),
             # the urgent flag is independent: the caller escalates urgent tickets whatever the review state
-            needs_review=bool(confidence < self.threshold or route.department is None),
+            needs_review=bool(overruled or confidence < self.threshold or route.department is None),
             error=self.error,
             urgent_reasons=urgent.reasons,
             route_rule=route.rule,
+            category_by=category_by,
         )
 
 
 def classifier_from_settings(
-    settings: Any, *, retrain: bool = False, threshold: float | None = None
+    settings: Any, *, retrain: bool = False, threshold: float | None = None, llm: Any = None
 ) -> TicketClassifier:
     """The classifier the service runs (API chat, `lianxin ask`, `lianxin classify`): trained on
     ``settings.shared_data`` once and cached under ``settings.data_dir/models``; keyword rules
-    only, with ``error`` set, where the shared data is absent."""
+    only, with ``error`` set, where the shared data is absent.
+
+    With ``settings.llm.classify`` on, the LLM is asked too: ``llm`` (the caller's client, shared
+    with its other LLM uses) or one made from ``settings.llm``.
+    """
     shared = Path(settings.shared_data)
+    if not settings.llm.classify:
+        llm = None
+    elif llm is None:
+        from assistant.llm import LLMClient
+
+        llm = LLMClient.from_settings(settings.llm)
     return load_classifier(
         shared_data=shared if shared.is_dir() else None,
         cache_dir=Path(settings.data_dir) / "models",
         retrain=retrain,
         threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+        llm=llm,
     )
 
 
@@ -503,11 +558,14 @@ def load_classifier(
     limit: int | None = None,
     retrain: bool = False,
     catalogue_path: Path | None = None,
+    llm: Any = None,
 ) -> TicketClassifier:
-    """The classifier: trains once on the shared data and caches; degrades to the lexicon without it."""
+    """The classifier: trains once on the shared data and caches; degrades to the lexicon without
+    it. ``llm`` (an LLMClient) adds the zero-shot second reading described in the module doc."""
     catalogue = Catalogue.load(catalogue_path) if catalogue_path else Catalogue.load()
     taxonomy = shared_data / TAXONOMY_FILE if shared_data else None
     lexicon = Lexicon.load(taxonomy_path=taxonomy)
+    tree = taxonomy_tree(lexicon, taxonomy)
     missing = [
         f for f in (UNLABELED_FILE, SILVER_FILE) if shared_data is None or not (shared_data / f).exists()
     ]
@@ -518,9 +576,17 @@ def load_classifier(
             "lower accuracy; set LIANXIN_SHARED_DATA to the folder holding gov_messages/"
         )
         log.warning(error)
-        return TicketClassifier(lexicon=lexicon, catalogue=catalogue, threshold=threshold, error=error)
+        return TicketClassifier(
+            lexicon=lexicon, catalogue=catalogue, threshold=threshold, error=error, llm=llm, taxonomy=tree
+        )
     assert shared_data is not None
     model, params = load_or_train(shared_data, cache_dir, limit=limit, retrain=retrain)
     return TicketClassifier(
-        model=model, lexicon=lexicon, catalogue=catalogue, threshold=threshold, params=params
+        model=model,
+        lexicon=lexicon,
+        catalogue=catalogue,
+        threshold=threshold,
+        params=params,
+        llm=llm,
+        taxonomy=tree,
     )

@@ -39,6 +39,7 @@ def classify(
     for key, value in result.contract().items():
         typer.echo(f"{key:14} {value}")
     typer.echo(f"{'route_rule':14} {result.route_rule}")
+    typer.echo(f"{'category_by':14} {result.category_by}")
     if result.urgent_reasons:
         typer.echo(f"{'urgent_rules':14} {', '.join(result.urgent_reasons)}")
 

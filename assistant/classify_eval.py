@@ -10,13 +10,14 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from assistant.classify import TicketClassifier
 
 
 @dataclass
 class Report:
-    metrics: dict[str, float]
+    metrics: dict[str, Any]
     items: list[dict] = field(default_factory=list)
 
 
@@ -44,7 +45,8 @@ def evaluate_gold(classifier: TicketClassifier, path: Path) -> Report:
     for row in rows:
         c = classifier.classify(row["text"])
         items.append({"id": row["id"], "gold": row["category_l1"], "predicted": c.category_l1,
-                      "confidence": c.confidence, "needs_review": c.needs_review})  # fmt: skip
+                      "confidence": c.confidence, "needs_review": c.needs_review,
+                      "category_by": c.category_by})  # fmt: skip
     gold = [i["gold"] for i in items]
     pred = [i["predicted"] for i in items]
     auto = [i for i in items if not i["needs_review"]]
@@ -57,6 +59,9 @@ def evaluate_gold(classifier: TicketClassifier, path: Path) -> Report:
             "auto_dispatch_accuracy": round(sum(i["gold"] == i["predicted"] for i in auto) / len(auto), 4)
             if auto
             else 0.0,
+            # who chose the category (model, keywords, model+llm, llm): with the LLM on, how often
+            # it answered within the taxonomy, and how often it overruled the model
+            "category_by": dict(sorted(Counter(i["category_by"] for i in items).items())),
         },
         items,
     )

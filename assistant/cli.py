@@ -32,7 +32,7 @@ def ask(
     engine = engine_from_settings()
     llm = LLMClient.from_settings(settings.llm)
     # the same classifier as the API's chat, so an escalation's draft carries category, department, urgency
-    classifier = classifier_from_settings(settings)
+    classifier = classifier_from_settings(settings, llm=llm)
     with cli_session() as session:
         d = decide(
             engine=engine,

@@ -133,6 +133,7 @@ def draft_ticket(
             "sentiment": c.sentiment,
             "confidence": c.confidence,
             "needs_review": c.needs_review,
+            "category_by": c.category_by,
             "error": c.error,
         }
     return draft

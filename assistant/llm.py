@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -29,6 +29,7 @@ MAX_ENTRIES = 3
 _CITATION_RE = re.compile(r"\[(\d{1,2})\]")
 _NUMBER_RE = re.compile(r"\d{3,}")
 _REFUSAL = "无法回答"
+CLASSIFY_CHARS = 600  # a ticket's gist is in its first lines; the taxonomy takes the rest of the prompt
 
 
 @cache
@@ -159,13 +160,7 @@ class LLMClient:
     def extract_ticket(self, *, text: str) -> dict[str, Any]:
         """Ticket fields (location, time, request, people_affected) from a citizen's message."""
         raw = self._chat("extract", f"<text>{_data(text)}</text>", max_tokens=300, json_mode=True)
-        match = re.search(r"\{.*\}", raw, re.DOTALL)
-        try:
-            data = json.loads(match.group(0) if match else raw)
-        except json.JSONDecodeError as exc:
-            raise LLMUnavailable("LLM ticket fields are not JSON") from exc
-        if not isinstance(data, dict):
-            raise LLMUnavailable("LLM ticket fields are not a JSON object")
+        data = _json_object(raw, "ticket fields")
         out: dict[str, Any] = {}
         for key in ("location", "time", "request"):
             value = data.get(key)
@@ -175,6 +170,38 @@ class LLMClient:
             people if isinstance(people, int) and not isinstance(people, bool) and people >= 0 else None
         )
         return out
+
+    def classify_category(
+        self, *, text: str, taxonomy: Mapping[str, Sequence[str]]
+    ) -> tuple[str, str | None]:
+        """Zero-shot (一级分类, 二级分类) of a ticket, chosen from ``taxonomy`` (L1 -> its L2 names).
+
+        An L1 outside the taxonomy is rejected (LLMUnavailable); an L2 outside the chosen L1's
+        list becomes None, so a half-right reply still gives its L1.
+        """
+        if not taxonomy:
+            raise LLMUnavailable("no taxonomy to classify against")
+        categories = "\n".join(f"{l1}：{'、'.join(l2s)}" for l1, l2s in taxonomy.items())
+        user = f"<categories>\n{categories}\n</categories>\n<text>{_data(text[:CLASSIFY_CHARS])}</text>"
+        data = _json_object(self._chat("classify", user, max_tokens=60, json_mode=True), "category")
+        l1, l2 = data.get("category_l1"), data.get("category_l2")
+        l1 = l1.strip() if isinstance(l1, str) else l1
+        if not isinstance(l1, str) or l1 not in taxonomy:
+            raise LLMUnavailable(f"LLM category {str(l1)[:20]!r} is not a 一级分类 of the taxonomy")
+        l2 = l2.strip() if isinstance(l2, str) else None
+        return l1, l2 if l2 in taxonomy[l1] else None
+
+
+def _json_object(raw: str, what: str) -> dict[str, Any]:
+    """The JSON object in a completion (small models wrap it in prose or code fences)."""
+    match = re.search(r"\{.*\}", raw, re.DOTALL)
+    try:
+        data = json.loads(match.group(0) if match else raw)
+    except json.JSONDecodeError as exc:
+        raise LLMUnavailable(f"LLM reply for the {what} is not JSON") from exc
+    if not isinstance(data, dict):
+        raise LLMUnavailable(f"LLM reply for the {what} is not a JSON object")
+    return data
 
 
 def _refuse_leak(content: str, system: str) -> None:

@@ -105,6 +105,7 @@ def eval_command(
             options = Options(
                 embedders=[] if suite == "gate" else default_embedders(settings, compare=compare_embedders),
                 llm=llm,
+                classify_with_llm=settings.llm.classify,
                 cache_dir=settings.data_dir / "vectors" if suite != "gate" else None,
                 model_dir=settings.data_dir / "models",
                 shared_data=shared_data,

@@ -9,6 +9,7 @@ per-item results (``items``) that show each wrong answer next to what was expect
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
@@ -295,6 +296,9 @@ def run_classification(
     extras["confusion_l1"] = m.confusion_matrix(y_true, y_pred, labels)
     extras["unlabelled_predictions_l1"] = sum(1 for p in y_pred if p not in labels)
     extras["per_class_f1_l1"] = {str(k): v for k, v in m.per_class_f1(y_true, y_pred, labels).items()}
+    # who chose each category: with LIANXIN_LLM__CLASSIFY, how often the LLM agreed or overruled
+    by = Counter(str(getattr(p, "category_by", "model")) for p in l1_preds)
+    extras["category_by"] = dict(sorted(by.items()))
     if tickets:
         for level in ("l1", "l2", "l3"):
             gold = [getattr(t, f"category_{level}") for t in tickets]

@@ -42,6 +42,7 @@ class Options:
     # components already running (the API's warmed engine, LLM and classifier): evaluated as they are
     engine: Any = None
     classifier: Any = None
+    classify_with_llm: bool = False  # also ask ``llm`` for categories (LIANXIN_LLM__CLASSIFY)
     progress: Callable[[str], None] | None = None
 
 
@@ -172,7 +173,11 @@ def build(*, session: Session, suites: Sequence[str], options: Options) -> Syste
         else:
             say("loading the ticket classifier (trained once, then cached)")
             shared = options.shared_data if options.shared_data and options.shared_data.is_dir() else None
-            clf = load_classifier(shared_data=shared, cache_dir=options.model_dir)
+            clf = load_classifier(
+                shared_data=shared,
+                cache_dir=options.model_dir,
+                llm=options.llm if options.classify_with_llm else None,
+            )
             systems.classify["classifier"] = lambda text, region_name: clf.classify(
                 text, region_name=region_name
             )

@@ -37,6 +37,9 @@ class LLMSettings(BaseModel):
     model: str = ""
     api_key: SecretStr = SecretStr("")
     timeout_s: float = 20.0
+    # also ask the LLM for each ticket's category (zero-shot); off by default: it adds an LLM call
+    # per ticket, and a small model classifies worse than the trained one (see README)
+    classify: bool = False
 
     @property
     def enabled(self) -> bool:

@@ -29,6 +29,7 @@ FAULTS = (
     "leak",
     "empty",
     "not_json",
+    "bad_label",
 )
 
 
@@ -136,7 +137,28 @@ class FakeLLM:
                 },
                 ensure_ascii=False,
             )
+        if task == "classify":
+            if fault == "not_json":
+                return "这是城乡建设类"
+            return json.dumps(classify_reply(user, fault), ensure_ascii=False)
         return "无法回答"
+
+
+def classify_reply(user: str, fault: str | None) -> dict[str, Any]:
+    """The first 二级分类 (else 一级) named in the text; "bad_label" answers outside the taxonomy."""
+    if fault == "bad_label":
+        return {"category_l1": "天气预报", "category_l2": None}
+    block = m.group(1) if (m := re.search(r"<categories>\n(.*?)\n</categories>", user, re.DOTALL)) else ""
+    text = m.group(1) if (m := re.search(r"<text>(.*?)</text>", user, re.DOTALL)) else ""
+    tree = [(l1, l2s.split("、")) for l1, l2s in (line.split("：", 1) for line in block.splitlines())]
+    for l1, l2s in tree:
+        for l2 in l2s:
+            if len(l2) >= 2 and l2 != "其他" and l2 in text:
+                return {"category_l1": l1, "category_l2": l2}
+    for l1, _ in tree:
+        if l1 in text:
+            return {"category_l1": l1, "category_l2": None}
+    return {"category_l1": tree[0][0] if tree else "", "category_l2": None}
 
 
 def completion(model: str, text: str) -> dict[str, Any]:

@@ -57,7 +57,9 @@ async def load_assistant(app: FastAPI) -> None:
     if getattr(app.state, "classifier", None) is None:
         from assistant.classify import classifier_from_settings
 
-        app.state.classifier = await asyncio.to_thread(classifier_from_settings, app.state.settings)
+        app.state.classifier = await asyncio.to_thread(
+            classifier_from_settings, app.state.settings, llm=app.state.llm
+        )
 
 
 @router.post("")

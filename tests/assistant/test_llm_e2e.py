@@ -72,3 +72,20 @@ def test_rewrite_and_extract_never_fail_the_flow(
     else:
         assert "<" not in line and line != "那每年什么时候缴费呢"
         print("real model rewrite accepted:", line)
+
+
+def test_zero_shot_category_is_in_the_taxonomy_or_falls_back(tmp_path, llm: LLMClient) -> None:
+    from assistant.classify import load_classifier
+
+    clf = load_classifier(shared_data=None, cache_dir=tmp_path, llm=llm)
+    text = "小区暖气一直不热\n供暖季开始两周了，室温只有十四度，物业一直推脱，电话13912345678"
+    try:
+        l1, l2 = llm.classify_category(text=text, taxonomy=clf.taxonomy)
+    except LLMUnavailable as exc:
+        print("real model category rejected:", exc)
+    else:
+        assert l1 in clf.taxonomy and (l2 is None or l2 in clf.taxonomy[l1])
+        print("real model category accepted:", l1, l2)
+    got = clf.classify(text, region_name="兰州市城关区")
+    assert got.category_l1 in clf.taxonomy and got.category_by in ("keywords", "keywords+llm", "llm")
+    assert got.needs_review or got.category_by != "llm"
