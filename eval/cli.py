@@ -61,12 +61,20 @@ def eval_command(
     gate_name: Annotated[
         str, typer.Option("--gate", help="with SUITE=gate: fast (make test) or full (embedder + assistant)")
     ] = "fast",
+    spoken_seed: Annotated[
+        int | None,
+        typer.Option(
+            "--spoken",
+            metavar="SEED",
+            help="ask the set's questions as a phone line delivers them: no punctuation, fillers, homophones",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate SUITE on a set; `gate` runs the CI subset and fails when a metric is below its floor."""
     from api import migrate
     from eval import flows, gate, kbset, report, runner
     from eval import service as eval_service
-    from eval.datasets import load_set
+    from eval.datasets import load_set, spoken_set
     from eval.errors import EvalError
     from eval.systems import Options, default_embedders
     from kb import service as kb_service
@@ -87,6 +95,10 @@ def eval_command(
             fail(str(exc))
         if set_dir is None:
             fail("--set DIR is required: the folder holding the evaluation set (e.g. ../shared/eval)")
+    if suite == "gate" and spoken_seed is not None:
+        fail(
+            "--spoken applies to an evaluation set (e.g. lianxin eval all --set ../shared/eval --spoken 7), not to the gate"
+        )
     if distractors is not None and not 0 <= distractors <= 1:
         fail(f"--distractors {distractors} is not a share: give a number from 0 to 1 (e.g. 0.05)")
     db_name = "gate.db" if suite == "gate" else "kb.db" if distractors is None else f"kb-{distractors:g}.db"
@@ -123,6 +135,8 @@ def eval_command(
             else:
                 assert set_dir is not None
                 eval_set = load_set(set_dir)
+                if spoken_seed is not None:
+                    eval_set = spoken_set(eval_set, spoken_seed)
                 keep = None
                 if distractors is not None:
                     expected = {k for q in eval_set.kb_queries for k in q.expect}

@@ -342,3 +342,24 @@ def validate_set(eval_set: EvalSet, *, known_keys: set[str]) -> ValidationReport
         if len(missing) == len(q.expect):
             report.unscorable.append(q.id)
     return report
+
+
+def spoken_set(eval_set: EvalSet, seed: int) -> EvalSet:
+    """The set's questions as speech recognition might deliver them (``lianxin eval --spoken SEED``).
+
+    Each question of kb_queries and out_of_kb loses its punctuation and may gain a filler, a
+    homophone or two and a final particle (``assistant.calibration.spoken``; one random stream per
+    seed, so a seed always gives the same set). Expected entries, tickets and gold messages stay as
+    they are: the measure is how much of the clean score survives the phone line.
+    """
+    import random
+
+    from assistant.calibration import spoken
+
+    rng = random.Random(seed)
+    return replace(
+        eval_set,
+        name=f"{eval_set.name}+spoken{seed}",
+        kb_queries=[replace(q, query=spoken(q.query, rng)) for q in eval_set.kb_queries],
+        out_of_kb=[replace(q, query=spoken(q.query, rng)) for q in eval_set.out_of_kb],
+    )

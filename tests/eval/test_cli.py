@@ -80,3 +80,33 @@ def test_eval_refuses_an_unknown_suite_and_a_missing_set(tmp_path: Path):
         timeout=120,
     )
     assert no_set.returncode == 2 and "--set DIR is required" in no_set.stderr
+
+
+def test_spoken_questions_are_measured_under_their_own_set_name(fresh_db, shared_dir: Path, tmp_path: Path):
+    set_dir = tmp_path / "set"
+    set_dir.mkdir()
+    lines = (shared_dir / "eval" / "kb_queries.jsonl").read_text("utf-8").splitlines()[:6]
+    (set_dir / "kb_queries.jsonl").write_text("\n".join(lines), "utf-8")
+    env = {
+        **os.environ,
+        "LIANXIN_DATABASE_URL": fresh_db.url,
+        "LIANXIN_DATA_DIR": str(tmp_path / "var"),
+        "LIANXIN_SHARED_DATA": str(shared_dir / "data"),
+        "LIANXIN_EMBEDDER__BACKEND": "none",
+    }
+    cmd = [LIANXIN, "eval", "retrieval", "--set", str(set_dir), "--json", "--distractors", "0.001"]
+    done = subprocess.run(
+        [*cmd, "--spoken", "7"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout)
+    assert out["set"] == "set+spoken7" and out["configs"]["retrieval"]["bm25"]["retrieval_questions"] == 6
+    gate = subprocess.run(
+        [LIANXIN, "eval", "gate", "--spoken", "7"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert gate.returncode == 2 and "--spoken applies to an evaluation set" in gate.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from eval.datasets import from_files, load_set, validate_set
+from eval.datasets import from_files, load_set, spoken_set, validate_set
 from eval.errors import DatasetError
 
 
@@ -144,3 +144,16 @@ def test_missing_folder_and_empty_folder(tmp_path: Path):
         load_set(tmp_path / "nope")
     with pytest.raises(DatasetError, match="holds no set file"):
         load_set(tmp_path)
+
+
+def test_spoken_set_is_the_same_questions_as_a_phone_line_gives_them(shared_dir: Path):
+    clean = load_set(shared_dir / "eval")
+    a, b = spoken_set(clean, 7), spoken_set(clean, 7)
+    assert a == b  # a seed always gives the same set
+    assert a.name == f"{clean.name}+spoken7" and spoken_set(clean, 8) != a
+    for got, was in zip(a.kb_queries + a.out_of_kb, clean.kb_queries + clean.out_of_kb, strict=True):
+        assert (got.id, got.expect, got.region, got.should) == (was.id, was.expect, was.region, was.should)
+        assert not any(p in got.query for p in "，。？！、,.?!")
+    changed = [g for g, w in zip(a.kb_queries, clean.kb_queries, strict=True) if g.query != w.query]
+    assert len(changed) > 0.9 * len(clean.kb_queries)
+    assert a.tickets == clean.tickets and a.gov_messages_gold == clean.gov_messages_gold
