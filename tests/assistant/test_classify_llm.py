@@ -7,7 +7,6 @@ tests/fakellm.py (the one stand-in the tests may use), whose replies each test f
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,19 +23,6 @@ from tests.fakellm import FakeLLM
 
 TAXONOMY = {"城乡建设": ["住房保障与房地产", "城市建设和市政管理", "其他"], "教育文体": ["教育收费", "其他"]}
 HEATING = "小区暖气一直不热\n供暖季开始两周了，我家室温只有十四度，物业一直推脱，请相关部门督促供暖公司解决"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeLLM]:
-    with FakeLLM(delay_s=1.5) as server:
-        yield server
-
-
-@pytest.fixture
-def llm(fake: FakeLLM) -> Iterator[LLMClient]:
-    client = LLMClient(base_url=fake.base_url, model="fake", timeout_s=0.5)
-    yield client
-    client.close()
 
 
 def _reply(l1: str, l2: str | None = None) -> str:

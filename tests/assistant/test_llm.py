@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from assistant.errors import LLMUnavailable
@@ -15,19 +13,6 @@ ENTRIES = [
     SourceEntry(1, "护照在哪里办理", "护照由户籍地公安机关出入境管理部门受理。咨询电话0931-8888123。"),
     SourceEntry(2, "护照办理需要多久", "自受理之日起7个工作日内审批办结。"),
 ]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeLLM]:
-    with FakeLLM(delay_s=1.5) as server:
-        yield server
-
-
-@pytest.fixture
-def llm(fake: FakeLLM) -> Iterator[LLMClient]:
-    client = LLMClient(base_url=fake.base_url, model="fake", timeout_s=0.5)
-    yield client
-    client.close()
 
 
 def test_compose_cites_retrieved_entries(llm: LLMClient) -> None:
