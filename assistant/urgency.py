@@ -167,7 +167,9 @@ _PAST_EVENT = re.compile(
     r"(?:去年|前年|上次|之前|以前|当年|那年|前几年).{0,8}(?:山洪|洪水|泥石流|塌方|冰雹|地震|火灾|着火|暴雨)"
 )
 # Words that show the event is ongoing, which outweighs an administrative word in the same call.
-_ONGOING = re.compile(r"(?<!到)现在|正在|刚才|刚刚|马上|赶紧|快来|救命|立即|立刻|紧急|还在|被困|出不来|救援|危险")
+_ONGOING = re.compile(
+    r"(?<!到)现在|正在|刚才|刚刚|马上|赶紧|快来|救命|立即|立刻|紧急|还在|被困|出不来|救援|危险"
+)
 
 
 @dataclass
