@@ -47,6 +47,10 @@ MAX_QUERY_CHARS = 500
 _BARE_TOPIC_MAX_CHARS = 10
 _QUESTION_CUE = re.compile(
     r"怎|吗|多少|什么|哪|几|能不能|可不可以|是否|如何|啥|咋|谁|么|呢|有没有|要不要|[?？]"
+    # A-not-A (送不送, 开没开门, 包不包括) and a closing 不 (要交钱不): spoken yes/no questions
+    r"|(\w)[不没]\1|[不没]$"
+    # a request to be told (我想了解一下…, 请介绍…) asks as much as a question word does
+    r"|想(?:了解|知道|问|咨询)|请问|咨询|了解一下|介绍|告诉我"
 )
 MAX_CANDIDATES = 4
 
@@ -265,7 +269,7 @@ def decide(
 
     # a bare topic ("养老保险", "居住证") names a matter but not the question: never answer it outright
     # (nor what calibration.held_back holds back)
-    rule = held_back(best.feats) or ("a bare topic" if is_bare_topic(text) else None)
+    rule = held_back(best.feats) or _no_question(text)
     if p >= answer_at and rule is None:
         return _answer(entry, best, p, llm=llm, session=session, day=day)
 
@@ -285,6 +289,26 @@ def decide(
     return _escalate(ctx, text, why, kind="escalate", confidence=p, query=best.query)
 
 
+def _no_question(text: str) -> str | None:
+    """Why a message that asks nothing is not answered outright, or None if it asks something."""
+    if not is_statement(text):
+        return None
+    return "a bare topic" if is_bare_topic(text) else "a statement, not a question"
+
+
+def is_statement(text: str) -> bool:
+    """A message with no question in it: no question word, no A-not-A, no request to be told, no
+    aspect asked. Long ones are mostly reports (我们村的自来水一天只来两个小时): an entry that shares
+    their words answers a question nobody asked, so they get candidates or a ticket, not an answer.
+
+    >>> is_statement("我们村的自来水一天只来两个小时"), is_statement("疫情期间送气公司还送不送")
+    (True, False)
+    """
+    q = rules.strip_fillers(text)
+    # an aspect cue is a question even without a question word ("护照在那办": 哪 heard as 那)
+    return not _QUESTION_CUE.search(q) and asked_aspect(q) is None
+
+
 def is_bare_topic(text: str) -> bool:
     """A short message with no question in it ("以旧换新补贴"): which of the matter's answers is wanted
     is a guess, so it gets candidates, not an answer.
@@ -292,9 +316,7 @@ def is_bare_topic(text: str) -> bool:
     >>> is_bare_topic("居住证"), is_bare_topic("居住证在哪办"), is_bare_topic("居住证在那办")
     (True, False, False)
     """
-    q = rules.strip_fillers(text)
-    # an aspect cue is a question even without a question word ("护照在那办": 哪 heard as 那)
-    return len(q) <= _BARE_TOPIC_MAX_CHARS and not _QUESTION_CUE.search(q) and asked_aspect(q) is None
+    return len(rules.strip_fillers(text)) <= _BARE_TOPIC_MAX_CHARS and is_statement(text)
 
 
 def _candidates(hits: Sequence[Hit]) -> list[dict[str, Any]]:

@@ -298,3 +298,44 @@ def test_a_matter_question_naming_no_aspect_gets_the_aspects_to_choose_from(sess
         calibrator=sure,
     )
     assert other.decision == "escalate" and other.reason == OFF_SUBJECT and other.ticket_draft is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "statement"),
+    [
+        ("我们村的自来水一天只来两个小时", True),
+        ("城乡居民养老保险参保登记这个事情", True),
+        ("疫情期间送气公司还送不送", False),  # A-not-A
+        ("免增值税的公共交通运输服务包不包括出租车", False),
+        ("开没开门", False),
+        ("内江现在还能打麻将不", False),  # closing 不
+        ("我想了解一下城乡居民养老保险", False),  # a request to be told
+        ("城乡居民养老保险在那办", False),  # an aspect asked, 哪 heard as 那
+    ],
+)
+def test_statements_and_spoken_questions(text: str, statement: bool) -> None:
+    from assistant.answer import is_statement
+
+    assert is_statement(text) is statement
+
+
+def test_a_statement_is_not_answered_even_when_the_model_is_sure(session: Session) -> None:
+    from assistant.calibration import FEATURES, VERIFY_FEATURES, Calibrator
+    from retrieval import build_engine
+
+    factories.entry(session, question="农村自来水供水时间是怎么规定的？", answer="每天6时至22时供水。")
+    factories.entry(session, question="自来水水费怎么缴纳？", answer="可在营业厅或手机缴纳。")
+    factories.entry(session, question="社保卡丢了怎么补办？", answer="到社保经办窗口补办。")
+    factories.entry(session, question="普通护照在哪里办理？", answer="出入境管理局。")
+    session.flush()
+    engine = build_engine(session=session, embedder=None)
+    names = (*FEATURES, *VERIFY_FEATURES)
+    sure = Calibrator(coef=[0.0] * len(names), intercept=6.0, mean=[0.0] * len(names),
+                      scale=[1.0] * len(names), features=names)  # fmt: skip
+    asked = decide(engine=engine, question="农村自来水供水时间咋规定的", region=None, session=session,
+                   calibrator=sure)  # fmt: skip
+    assert asked.decision == "answer", asked.reason
+    # a report that shares the entry's words asks nothing: candidates or a ticket, never an answer
+    told = decide(engine=engine, question="我们村的自来水供水时间一天只有两个小时", region=None,
+                  session=session, calibrator=sure)  # fmt: skip
+    assert told.decision != "answer" and told.reason == "a statement, not a question"
