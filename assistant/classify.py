@@ -16,9 +16,10 @@ The ticket's confidence is a sigmoid over (top blended score, margin) fitted out
 silver items; below the threshold the ticket goes to human review (二次确权).
 
 With an LLM configured and ``LIANXIN_LLM__CLASSIFY=true``, the LLM also reads each ticket and picks
-its L1/L2 from the taxonomy (zero-shot). Where it agrees with the model, nothing changes but the L2
-it chose. Where it disagrees, its L1 is taken, the confidence becomes the model's probability of
-that L1, and the ticket goes to review: two readers that differ are a person's call. An LLM that
+its L1/L2 from the taxonomy (zero-shot). Where it agrees with the model, nothing changes, except
+that its L2 fills in where the keywords name no leaf. Where it disagrees, its L1 (and L2) is taken,
+the confidence becomes the model's probability of that L1 (at most the model's confidence in its
+own pick), and the ticket goes to review: two readers that differ are a person's call. An LLM that
 fails or names a category outside the taxonomy changes nothing (``category_by`` says who decided).
 
 The model trains at first use and is cached under `cache_dir` with a params JSON (format version,
@@ -499,10 +500,15 @@ class TicketClassifier:
                 if llm_l1 == l1:
                     category_by = f"{category_by}+llm"
                 else:
+                    # the model's probability of the LLM's class, never above its confidence in its own
                     overruled, category_by = True, "llm"
-                    l1, confidence = llm_l1, scores.get(llm_l1, 0.0)
-        in_l1 = {leaf: s for leaf, s in hits.items() if leaf.l1 == l1 and llm_l2 in (None, leaf.l2)}
+                    l1, confidence = llm_l1, min(confidence, scores.get(llm_l1, 0.0))
+        in_l1 = {leaf: s for leaf, s in hits.items() if leaf.l1 == l1}
+        if overruled and llm_l2:
+            # the LLM's reading decides the L1, so its L2 picks among the keyword leaves
+            in_l1 = {leaf: s for leaf, s in in_l1.items() if leaf.l2 == llm_l2}
         leaf = max(in_l1.items(), key=lambda kv: (kv[1], kv[0].l3 is not None))[0] if in_l1 else None
+        # the keywords' leaf stands where there is one; the LLM's L2 fills a gap
         l2 = leaf.l2 if leaf else llm_l2
         l3 = leaf.l3 if leaf else None
         route = self.catalogue.route(text=cleaned, l1=l1, l2=l2, region_name=region_name)

@@ -182,8 +182,10 @@ class LLMClient:
         if not taxonomy:
             raise LLMUnavailable("no taxonomy to classify against")
         categories = "\n".join(f"{l1}：{'、'.join(l2s)}" for l1, l2s in taxonomy.items())
-        user = f"<categories>\n{categories}\n</categories>\n<text>{_data(text[:CLASSIFY_CHARS])}</text>"
-        data = _json_object(self._chat("classify", user, max_tokens=60, json_mode=True), "category")
+        # mask before cutting: a number cut in half would no longer be recognised as one
+        ticket = _data(mask(text)[:CLASSIFY_CHARS])
+        user = f"<categories>\n{_data(categories)}\n</categories>\n<text>{ticket}</text>"
+        data = _json_object(self._chat("classify", user, max_tokens=120, json_mode=True), "category")
         l1, l2 = data.get("category_l1"), data.get("category_l2")
         l1 = l1.strip() if isinstance(l1, str) else l1
         if not isinstance(l1, str) or l1 not in taxonomy:

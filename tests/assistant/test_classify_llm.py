@@ -40,6 +40,13 @@ def test_classify_category_reads_the_taxonomy_and_the_masked_text(fake: FakeLLM,
     assert "13912345678" not in user and "139****5678" in user
 
 
+def test_a_number_across_the_cut_is_masked_before_it_is_cut(fake: FakeLLM, llm: LLMClient) -> None:
+    for at in range(585, 600):
+        llm.classify_category(text="暖" * at + "电话13812345678，身份证620102199001011234", taxonomy=TAXONOMY)
+    sent = fake.received_text()
+    assert "13812345" not in sent and "3812345678" not in sent and "6201021990" not in sent
+
+
 def test_classify_category_keeps_the_l1_when_the_l2_is_not_under_it(fake: FakeLLM, llm: LLMClient) -> None:
     fake.reply = _reply("城乡建设", "教育收费")  # an L2 of another L1
     assert llm.classify_category(text="暖气不热", taxonomy=TAXONOMY) == ("城乡建设", None)
@@ -109,6 +116,27 @@ def test_disagreement_takes_the_llm_category_and_sends_the_ticket_to_review(
     # the confidence is the model's own probability of the LLM's class: lower than for its own pick
     assert 0.0 <= got.confidence < alone.confidence
     assert got.urgent == alone.urgent and got.sentiment == alone.sentiment
+
+
+def test_agreement_keeps_the_keyword_leaf_and_the_llm_l2_only_fills_a_gap(
+    tmp_path: Path, fake: FakeLLM, llm: LLMClient
+) -> None:
+    alone = load_classifier(shared_data=None, cache_dir=tmp_path)
+    both = load_classifier(shared_data=None, cache_dir=tmp_path, llm=llm)
+    before = alone.classify(HEATING)
+    assert before.category_l1 == "城乡建设" and before.category_l3 is not None
+    fake.reply = _reply("城乡建设", "住房保障与房地产")  # the same L1, another L2
+    after = both.classify(HEATING)
+    assert after.category_by == "keywords+llm"
+    assert (after.category_l2, after.category_l3, after.department) == (
+        before.category_l2,
+        before.category_l3,
+        before.department,
+    )
+    # no keyword names a leaf of this message: the LLM's L2 is all there is
+    fake.reply = _reply("城乡建设", "住房保障与房地产")
+    gap = both.classify("我想反映一下我们这边的一个情况，希望有关部门重视")
+    assert gap.category_l2 == "住房保障与房地产"
 
 
 @pytest.mark.parametrize("fault", ["500", "bad_label", "not_json", "timeout"])
