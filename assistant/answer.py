@@ -47,11 +47,18 @@ MAX_QUERY_CHARS = 500
 _BARE_TOPIC_MAX_CHARS = 10
 _QUESTION_CUE = re.compile(
     r"怎|吗|多少|什么|哪|几|能不能|可不可以|是否|如何|啥|咋|谁|么|呢|有没有|要不要|[?？]"
-    # A-not-A (送不送, 开没开门, 包不包括) and a closing 不 (要交钱不): spoken yes/no questions
-    r"|(\w)[不没]\1|[不没]$"
-    # a request to be told (我想了解一下…, 请介绍…) asks as much as a question word does
-    r"|想(?:了解|知道|问|咨询)|请问|咨询|了解一下|介绍|告诉我"
+    # A-not-A (送不送, 开没开门, 包不包括) and a closing 不 (要交钱不): spoken yes/no questions; not
+    # 时不时就 / 动不动就 / 一动不动, nor 还没 / 越来越不 at the end
+    r"|(?<!一)([\u4e00-\u9fff])[不没]\1(?!就)|(?<![还越])[不没]$"
 )
+# A longer message asks without a question word when it requests a procedure or a fact
+# (我想申请公租房, 异地就医备案的流程, 外地户口能否办理居住证).
+_REQUEST_CUE = re.compile(
+    r"想(?:了解|知道|问|咨询|申请|办|查|领)|请问|问一?下|咨询|了解一下|介绍|告诉我|能否|可否|有无|"
+    r"帮我查|查询|申请|办理|流程|比例|条件|标准|规定|政策|材料|手续"
+)
+# ... and it reports when it tells of the caller's own place or people (我们村的自来水…).
+_NARRATIVE = re.compile(r"我|咱|俺|村|小区|楼|邻居|单位|公司|家里|门口|附近")
 MAX_CANDIDATES = 4
 
 
@@ -291,32 +298,39 @@ def decide(
 
 def _no_question(text: str) -> str | None:
     """Why a message that asks nothing is not answered outright, or None if it asks something."""
-    if not is_statement(text):
-        return None
-    return "a bare topic" if is_bare_topic(text) else "a statement, not a question"
+    if is_bare_topic(text):
+        return "a bare topic"
+    return "a statement, not a question" if is_statement(text) else None
+
+
+def _asks(q: str) -> bool:
+    # an aspect cue is a question even without a question word ("护照在那办": 哪 heard as 那)
+    return bool(_QUESTION_CUE.search(q)) or asked_aspect(q) is not None
 
 
 def is_statement(text: str) -> bool:
-    """A message with no question in it: no question word, no A-not-A, no request to be told, no
-    aspect asked. Long ones are mostly reports (我们村的自来水一天只来两个小时): an entry that shares
-    their words answers a question nobody asked, so they get candidates or a ticket, not an answer.
+    """A report, not a question: it tells of the caller's own place or people and asks nothing (no
+    question word, no A-not-A, no request for a procedure or a fact, no aspect). An entry that shares
+    its words answers a question nobody asked, so it gets candidates or a ticket, not an answer.
 
     >>> is_statement("我们村的自来水一天只来两个小时"), is_statement("疫情期间送气公司还送不送")
     (True, False)
+    >>> is_statement("异地就医备案的流程"), is_statement("小区时不时就停电")
+    (False, True)
     """
     q = rules.strip_fillers(text)
-    # an aspect cue is a question even without a question word ("护照在那办": 哪 heard as 那)
-    return not _QUESTION_CUE.search(q) and asked_aspect(q) is None
+    return bool(_NARRATIVE.search(q)) and not _asks(q) and not _REQUEST_CUE.search(q)
 
 
 def is_bare_topic(text: str) -> bool:
-    """A short message with no question in it ("以旧换新补贴"): which of the matter's answers is wanted
-    is a guess, so it gets candidates, not an answer.
+    """A short message with no question in it ("以旧换新补贴", "社保咨询"): which of the matter's
+    answers is wanted is a guess, so it gets candidates, not an answer.
 
     >>> is_bare_topic("居住证"), is_bare_topic("居住证在哪办"), is_bare_topic("居住证在那办")
     (True, False, False)
     """
-    return len(rules.strip_fillers(text)) <= _BARE_TOPIC_MAX_CHARS and is_statement(text)
+    q = rules.strip_fillers(text)
+    return len(q) <= _BARE_TOPIC_MAX_CHARS and not _asks(q)
 
 
 def _candidates(hits: Sequence[Hit]) -> list[dict[str, Any]]:

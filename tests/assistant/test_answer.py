@@ -304,7 +304,11 @@ def test_a_matter_question_naming_no_aspect_gets_the_aspects_to_choose_from(sess
     ("text", "statement"),
     [
         ("我们村的自来水一天只来两个小时", True),
-        ("城乡居民养老保险参保登记这个事情", True),
+        ("我们小区时不时就停电，一停就是半天", True),  # 时不时就 is no A-not-A question
+        ("城乡居民养老保险参保登记这个事情", False),  # a topic, not a report of the caller's own
+        ("外地户口能否在兰州办理居住证", False),
+        ("问一下社保卡补办流程", False),
+        ("我想申请公租房，家里三口人", False),  # a request for a procedure
         ("疫情期间送气公司还送不送", False),  # A-not-A
         ("免增值税的公共交通运输服务包不包括出租车", False),
         ("开没开门", False),
@@ -317,6 +321,13 @@ def test_statements_and_spoken_questions(text: str, statement: bool) -> None:
     from assistant.answer import is_statement
 
     assert is_statement(text) is statement
+
+
+@pytest.mark.parametrize("text", ["社保咨询", "养老保险咨询", "居住证介绍", "医保了解一下", "养老保险"])
+def test_short_topics_stay_bare_topics(text: str) -> None:
+    from assistant.answer import is_bare_topic
+
+    assert is_bare_topic(text)
 
 
 def test_a_statement_is_not_answered_even_when_the_model_is_sure(session: Session) -> None:

@@ -134,3 +134,9 @@ def test_derive_category_routes_majority_and_l2_exceptions() -> None:
     routes = derive_category_routes(rows, min_evidence=5)
     assert {"l1": "教育文体", "l2": None, "department": "市教育局", "region": None, "evidence": 7} in routes
     assert any(r["l2"] == "文化" and r["department"] == "市文化和旅游局" for r in routes)
+
+
+def test_river_sand_and_soil_samples_are_not_land_resources(catalogue: Catalogue) -> None:
+    # 河道采砂 is the water authority's; 取土壤样本 is no digging
+    for text in ("村里有人在河道里盗采河沙", "农田取土壤样本检测"):
+        assert catalogue.route(text=text, l1=None, l2=None, region_name=None).department != "市自然资源局"
