@@ -512,7 +512,7 @@ class TicketClassifier:
         l2 = leaf.l2 if leaf else llm_l2
         l3 = leaf.l3 if leaf else None
         route = self.catalogue.route(text=cleaned, l1=l1, l2=l2, region_name=region_name)
-        urgent = detect_urgency(cleaned)
+        urgent = detect_urgency(cleaned, learned=True)
         return Classification(
             category_l1=l1,
             category_l2=l2,

@@ -16,13 +16,24 @@ Three kinds of rule, because hazard words alone over-flag plain complaints:
 Text is matched after NFKC and with spaces removed, so spoken, unpunctuated or spaced-out speech
 recognition output reads the same as a typed ticket. Synonyms and common ASR spellings are listed
 per rule (煤气/燃气/天然气/然气/液化气, 走丢/走失/走掉).
+
+Rules miss new phrasings: each fresh round of calls written for the tests caught 53-85% before its
+misses became rules. Tickets therefore also get a learned backstop (``urgency(text, learned=True)``,
+used by the ticket classifier): a character 1-3-gram logistic regression trained on the project's
+own urgent and look-alike cases (assistant/data/urgency_cases.json). Where no rule fires and it
+scores a ticket at ``LEARNED_THRESHOLD`` or more, the ticket is flagged with the reason
+``resembles_urgent_calls``; the paperwork and past-event guards apply to it as to the rules. The chat
+screen stays on the rules alone, so a citizen's ordinary question is never turned into an alarm.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 # People whose disappearance or danger is itself an emergency.
 _VULNERABLE = (
@@ -57,7 +68,7 @@ RULES: dict[str, re.Pattern[str]] = {
         r"(?:刺鼻|怪味|气味|味道).{0,16}(?:头晕|头疼|头痛|恶心|呕吐|喘不上气|睁不开眼|晕倒|眼睛疼|眼睛痛|流眼泪|嗓子疼|咳嗽|喘不过气)"
     ),
     "poisoning": re.compile(
-        r"(?:炉子|烧炭|煤炉|炭火|火炉|蜂窝煤|取暖).{0,16}(?:头晕|晕|恶心|站不起来|叫不醒|吐)|中毒(?!.{0,4}(?:赔偿|索赔|鉴定|认定))|(?:好几个|几个|十几个|几十个|多名|好多|一家人|全家|一群|全班|学生|孩子们).{0,16}(?:上吐下泻|呕吐|都在吐|一直吐|头晕|发麻|拉肚子|腹泻|送医院|送医|送卫生院|住院)|(?:小孩|孩子|老人|宝宝).{0,6}(?:快)?脱水(?![蔬菜机])"
+        r"(?:误服|误食|吃了|服了|喝了).{0,6}(?:老鼠药|鼠药|农药|敌敌畏|百草枯|消毒液|洗洁精|安眠药)|(?:浴室|洗澡).{0,16}(?:敲门不应|叫不应|没反应|没有反应|晕倒|不出声)|(?:炉子|烧炭|煤炉|炭火|火炉|蜂窝煤|取暖).{0,16}(?:头晕|晕|恶心|站不起来|叫不醒|吐)|中毒(?!.{0,4}(?:赔偿|索赔|鉴定|认定))|(?:好几个|几个|十几个|几十个|多名|好多|一家人|全家|一群|全班|学生|孩子们).{0,16}(?:上吐下泻|呕吐|都在吐|一直吐|头晕|发麻|拉肚子|腹泻|送医院|送医|送卫生院|住院)|(?:小孩|孩子|老人|宝宝).{0,6}(?:快)?脱水(?![蔬菜机])"
     ),
     "disaster": re.compile(
         r"山洪|泥石流|滑坡|塌方|决堤|溃坝|垮坝|决口|洪水(?!.{0,6}(?:补助|补贴|保险))|发大水|涨大水|发洪水|"
@@ -90,10 +101,11 @@ RULES: dict[str, re.Pattern[str]] = {
         r"(?:风筝|鱼竿|钓鱼竿|钓竿).{0,12}(?:高压线|电线)|(?:高压线|电线).{0,12}(?:风筝|鱼竿|钓竿|缠上)|触电|电死|被电(?:到|了|击)|(?:电线|高压线|电缆|电线杆|线杆|变压器).{0,8}(?:掉下来|掉地上|掉在地上|断了|垂到|垂下来|耷拉|落地|拖地|倒了|打火|冒火|火花|着火|爆)"
     ),
     "trapped": re.compile(
-        r"被困|透水|冒顶|未能升井|没有?升井|困在|困住|迷路.{0,12}(?:天快黑|天黑了|没电|出不去|走不出)|(?<![贫])困人|(?:电梯|车里|车内|屋里|房间|楼里|山上|水里).{0,8}(?:出不来|下不来|关着|卡住了)|"
-        r"电梯.{0,16}(?:在里面|里面有人|里头有人|关在|出不去)|(?:手|脚|头|腿|胳膊|孩子|小孩).{0,6}(?:卡在|夹在|夹住|卡住|卡进)|(?:关在|锁在|困在).{0,10}(?:出不来|下不来|出不去)|(?:卡在|关在|锁在|困在).{0,6}(?:卫生间|厕所|屋里|房间|里面)|门打不开.{0,8}(?:在里面|里面有人)|里面还有人|还有人在里面|(?:楼顶|天台|山上|树上|崖|房顶|窗台|悬崖).{0,6}下不来|(?:锁在|关在).{0,4}(?:车里|电梯|屋里|房间)|电梯.{0,10}(?:有人|关了|卡在|停在.{0,6}中间)"
+        r"被困|(?:暴风雪|暴雪|风雪|山洪|大雾).{0,16}(?:未归|没回来|失联|联系不上)|透水|冒顶|未能升井|没有?升井|困在|困住|迷路.{0,12}(?:天快黑|天黑了|没电|出不去|走不出)|(?<![贫])困人|(?:电梯|车里|车内|屋里|房间|楼里|山上|水里).{0,8}(?:出不来|下不来|关着|卡住了)|"
+        r"电梯.{0,16}(?:在里面|里面有人|里头有人|关在|出不去)|(?:手|脚|头|腿|胳膊|孩子|小孩).{0,6}(?:卡在|夹在|夹住|卡住|卡进)|(?:关在|锁在|困在).{0,10}(?:出不来|下不来|出不去)|(?:卡在|关在|锁在|困在).{0,6}(?:卫生间|厕所|屋里|房间|里面)|门打不开.{0,8}(?:在里面|里面有人)|里面还有人|还有人在里面|(?:楼顶|天台|山上|树上|崖|房顶|窗台|悬崖).{0,6}下不来|(?:锁在|关在).{0,4}(?:车里|车内|电梯|屋里|房间)|(?:卡在|停在|困在|陷在).{0,4}(?:铁轨|道口).{0,16}(?:火车|列车)|电梯.{0,10}(?:有人|关了|卡在|停在.{0,6}中间)"
     ),
     "drowning": re.compile(
+        r"(?:船|游船|渔船|快艇|皮划艇).{0,4}(?:侧翻|侧倾|翻了|沉了|进水|倾覆)|"
         rf"{_PERSON}.{{0,8}}(?:沉下去|沉到水|呛水|在水里扑腾|扑腾|被水卷走|不会游泳)|溺水|落水|被(?:水|洪水|大水)?冲走|掉.{{0,4}}冰(?:窟窿|窟|面|里)|冰.{{0,6}}(?:开裂|裂了|裂开|塌|掉下去)|"
         rf"{_PERSON}.{{0,8}}(?:掉|跌|摔|落|冲)(?:进|到|下|入|在)?.{{0,3}}(?:河|湖|水库|水渠|渠|池塘|塘|池|粪|窖|水里|江|海|坑里|沟里|井里)"
     ),
@@ -119,6 +131,7 @@ RULES: dict[str, re.Pattern[str]] = {
     ),
     # a crowd alone is a meeting or a queue; a crowd with a protest act is a group incident
     "group_incident": re.compile(
+        r"踩踏|(?:被)?挤倒|"
         rf"{_CROWD}.{{0,24}}(?:围堵|堵路|堵门|堵在|堵着|堵住|静坐|拉横幅|拉着横幅|打横幅|举牌|上访|讨要|讨薪|要说法|把.{{0,4}}堵|堵了|围在|围住|拼命|闹事|不走|举着?牌|喊口号|喊.{{0,6}}要(?:工资|钱|说法)|爬到.{{0,4}}(?:楼顶|塔吊|顶|楼上|桥上)|"
         rf"情绪(?:很|非常|比较)?激动|爬上|冲突|打起来|冲进|冲击|围着|围攻|聚集在.{{0,8}}(?:政府|门口|现场|大门|路上))"
         rf"|(?:围堵|堵路|堵门|静坐|拉横幅|打横幅|情绪激动).{{0,24}}{_CROWD}|群体性事件|集体上访|爬上塔吊|爬塔吊|"
@@ -190,8 +203,40 @@ def _fires(pattern: re.Pattern[str], text: str) -> bool:
     )
 
 
-def urgency(text: str) -> Urgency:
-    """Flag a ticket as urgent and name the rules that fired.
+CASES_PATH = Path(__file__).parent / "data" / "urgency_cases.json"
+# Chosen on the dev sets: the highest recall with at most one non-urgent dev item flagged (0.7 flags
+# two, 0.8 catches fewer). On a tenth round of calls written before it was fitted it caught 3 of the
+# 7 urgent calls the rules missed, with no false alarm among its 15 look-alikes.
+LEARNED_THRESHOLD = 0.75
+LEARNED_C = 3.0
+
+
+@lru_cache(maxsize=1)
+def _backstop():  # type: ignore[no-untyped-def]
+    """The learned backstop, fitted once per process on the project's own cases (well under a second)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    cases = json.loads(CASES_PATH.read_text(encoding="utf-8"))
+    texts = [normalise(c["text"]) for c in cases["urgent"]] + [
+        normalise(c["text"]) for c in cases["not_urgent"]
+    ]
+    labels = [1] * len(cases["urgent"]) + [0] * len(cases["not_urgent"])
+    model = make_pipeline(
+        TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True),
+        LogisticRegression(C=LEARNED_C, max_iter=4000),
+    )
+    return model.fit(texts, labels)
+
+
+def learned_score(text: str) -> float:
+    """The backstop's probability that ``text`` is an urgent call."""
+    return float(_backstop().predict_proba([normalise(text)])[0][1])
+
+
+def urgency(text: str, *, learned: bool = False) -> Urgency:
+    """Flag a ticket as urgent and name the rules that fired (and, with ``learned``, the backstop).
 
     >>> urgency("楼道内燃气味很浓，疑似管道泄漏").reasons
     ['gas_leak']
@@ -204,6 +249,8 @@ def urgency(text: str) -> Urgency:
     reasons = [name for name, pattern in RULES.items() if _fires(pattern, text)]
     if IMMEDIACY.search(text):
         reasons += [name for name, pattern in CUED_RULES.items() if _fires(pattern, text)]
+    if learned and not reasons and len(text) >= 6 and learned_score(text) >= LEARNED_THRESHOLD:
+        reasons.append("resembles_urgent_calls")
     # 火灾事故认定怎么复核, 洪水补助去哪申请: paperwork about a past event, unless it is still going on.
     if reasons and (_ADMIN.search(text) or _PAST_EVENT.search(text)) and not _ONGOING.search(text):
         reasons = []
