@@ -1,8 +1,9 @@
 """Urgency rules: which tickets must skip the queue (public safety, disaster, gas, group incidents, life).
 
-Rules, not a model: a missed urgent ticket costs far more than a false alarm, the cues are few and
-well known to hotline agents, and every flag must be explainable. Each rule is a named regular
-expression; `urgency()` returns the names that fired so the agent sees why a ticket was flagged.
+Rules first: the cues are well known to hotline agents, and every flag must be explainable. Each
+rule is a named regular expression; `urgency()` returns the names that fired so the agent sees why a
+ticket was flagged. A missed urgent ticket costs far more than a false alarm, so tickets also get the
+learned backstop described below.
 
 Three kinds of rule, because hazard words alone over-flag plain complaints:
 
