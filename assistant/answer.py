@@ -274,8 +274,8 @@ def decide(
             query=best.query,
         )
 
-    # a bare topic ("养老保险", "居住证") names a matter but not the question: never answer it outright
-    # (nor what calibration.held_back holds back)
+    # a bare topic ("养老保险", "居住证") names a matter but not the question, and a report of the
+    # caller's own situation asks nothing: never answer them outright (nor what held_back holds back)
     rule = held_back(best.feats) or _no_question(text)
     if p >= answer_at and rule is None:
         return _answer(entry, best, p, llm=llm, session=session, day=day)
