@@ -214,7 +214,7 @@ LEARNED_C = 3.0
 
 @lru_cache(maxsize=1)
 def _backstop():  # type: ignore[no-untyped-def]
-    """The learned backstop, fitted once per process on the project's own cases (well under a second)."""
+    """The learned backstop, fitted once per process on the project's own cases (about a second)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
