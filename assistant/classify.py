@@ -85,8 +85,8 @@ class Classification:
     error: str | None = None
     urgent_reasons: list[str] = field(default_factory=list)
     route_rule: str = ""
-    # who chose the category: "model", "keywords" (no trained model), "model+llm" (both agreed),
-    # "llm" (the LLM overruled the model; then needs_review)
+    # who chose the category: "model", "keywords" (no trained model), "model+llm" or "keywords+llm"
+    # (the LLM agreed), "llm" (the LLM overruled them; then needs_review)
     category_by: str = "model"
 
     CONTRACT_KEYS = (

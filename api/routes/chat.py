@@ -47,7 +47,7 @@ def _engine(request: Request) -> Any:
 
 
 async def load_assistant(app: FastAPI) -> None:
-    """Startup hook: the optional LLM client and the ticket classifier for drafts (the search
+    """Startup hook: the optional LLM client, the ticket classifier for drafts and its urgency backstop (the search
     engine comes from the search routes' hook)."""
     from assistant.llm import LLMClient
 
@@ -60,6 +60,10 @@ async def load_assistant(app: FastAPI) -> None:
         app.state.classifier = await asyncio.to_thread(
             classifier_from_settings, app.state.settings, llm=app.state.llm
         )
+    from assistant.urgency import learned_score
+
+    # the urgency backstop fits once per process (about a second): here, not on the first ticket
+    await asyncio.to_thread(learned_score, "预热")
 
 
 @router.post("")
