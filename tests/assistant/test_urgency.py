@@ -18,6 +18,13 @@ Round 11, the same style (15 + 15), scored with rules and backstop: rules 8/15 (
 backstop 11/15 (73%), 1 false alarm (抢劫后报案的流程, by a rule).
 Keyword rules miss new phrasings; every round's misses became rules, and the rounds stay here as
 regression cases.
+
+Rounds 12-14 (session 6) were written by three other authors (helpers that never saw the rules or
+the cases) and are kept in the ``*_learned`` lists, which the backstop trains on:
+round 12 (tickets and spoken, 60 + 60): rules 33/60 (55%), rules and backstop 47/60 (78%),
+3 false alarms; round 13 (spoken, 50 + 50, scored after round 12's rules): rules 30/50 (60%), rules
+and backstop 43/50 (86%), 8 false alarms; round 14 (agents' tickets, 50 + 50, scored after round
+13's rules): rules 37/50 (74%), rules and backstop 43/50 (86%), 3 false alarms.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ from assistant.urgency import CASES_PATH, LEARNED_THRESHOLD, learned_score, urge
 _CASES = json.loads(CASES_PATH.read_text(encoding="utf-8"))
 URGENT = [(c["text"], c["reason"]) for c in _CASES["urgent"]]
 NOT_URGENT = [c["text"] for c in _CASES["not_urgent"]]
+URGENT_LEARNED = [c["text"] for c in _CASES["urgent_learned"]]
+NOT_URGENT_LEARNED = [c["text"] for c in _CASES["not_urgent_learned"]]
 
 
 # Recorded on the dev sets (16 urgent, 124 non-urgent items): precision 16/16 = 1.0, and no
@@ -158,3 +167,15 @@ def test_the_backstop_obeys_the_paperwork_guard_and_rules_come_first() -> None:
     assert learned_score(paperwork) >= LEARNED_THRESHOLD
     assert not urgency(paperwork, learned=True).urgent
     assert urgency("楼道内燃气味很浓，疑似管道泄漏", learned=True).reasons == ["gas_leak"]
+
+
+@pytest.mark.parametrize("text", URGENT_LEARNED)
+def test_other_authors_urgent_calls_are_flagged_by_rules_or_backstop(text: str) -> None:
+    assert urgency(text, learned=True).urgent, text
+
+
+@pytest.mark.parametrize("text", NOT_URGENT_LEARNED)
+def test_other_authors_look_alikes_are_not_flagged(text: str) -> None:
+    result = urgency(text, learned=True)
+    assert not result.urgent, (text, result.reasons)
+
