@@ -178,4 +178,3 @@ def test_other_authors_urgent_calls_are_flagged_by_rules_or_backstop(text: str) 
 def test_other_authors_look_alikes_are_not_flagged(text: str) -> None:
     result = urgency(text, learned=True)
     assert not result.urgent, (text, result.reasons)
-
