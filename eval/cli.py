@@ -2,11 +2,13 @@
 
 The KB under evaluation lives in its own database (default ``var/eval/kb.db``), filled once from
 the covid_policy_qa and gd_matters sources with the ingest adapters; ``--db`` points elsewhere
-(e.g. the live database). Reports go to ``--report-dir`` (Markdown and HTML with plots).
+(e.g. the live database). Reports go to ``--report-dir`` (Markdown and HTML with plots, and
+``items.json``: every item with what was expected and what came back).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -158,7 +160,9 @@ def eval_command(
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.md").write_text(report.markdown(result), "utf-8")
     (out / "report.html").write_text(report.html(result), "utf-8")
-    console.print(f"reports: {out / 'report.md'}, {out / 'report.html'}")
+    # every item with what was expected and what came back, for evaluators' own scripts
+    (out / "items.json").write_text(json.dumps(result.as_dict(), ensure_ascii=False, indent=1), "utf-8")
+    console.print(f"reports: {out / 'report.md'}, {out / 'report.html'}, {out / 'items.json'}")
     summary = result.summary()
     if store:
         migrate.upgrade(settings.database_url)

@@ -61,6 +61,11 @@ def test_eval_retrieval_prints_one_json_object_and_writes_reports(fresh_db, shar
     md = (tmp_path / "out" / "report.md").read_text("utf-8")
     assert "x-1: `gd_matters:NOPE:location`" in md
     assert "<img class='plot' id='plot-retrieval'" in (tmp_path / "out" / "report.html").read_text("utf-8")
+    # per-item results beside the reports: each question with what was expected and what came back
+    items = json.loads((tmp_path / "out" / "items.json").read_text("utf-8"))
+    (retrieval,) = [s for s in items["suites"] if s["suite"] == "retrieval" and s["config"] == "bm25"]
+    assert len(retrieval["items"]) == 8
+    assert {"id", "query", "correct"} <= retrieval["items"][0].keys()
 
 
 def test_eval_refuses_an_unknown_suite_and_a_missing_set(tmp_path: Path):
