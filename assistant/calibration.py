@@ -457,6 +457,8 @@ def dev_examples(
     out: list[Example] = []
     screened = {"in_kb": 0, "out_of_kb": 0}
     for name, group in (("kb_queries.jsonl", "dev-in"), ("out_of_kb.jsonl", "dev-out")):
+        if not (eval_dir / name).exists():
+            continue
         for line in (eval_dir / name).read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
@@ -619,23 +621,37 @@ def fit(
     folds: int = 5,
     max_wrong_rate: float = 0.005,
     min_out_escalated: float = 0.98,
+    extra_dirs: Sequence[Path] = (),
 ) -> tuple[dict[str, Calibrator], dict[str, Any]]:
     """Fit the lexical model (and, with an embedder, the verified one) for ``mode`` and choose their
-    thresholds; returns them by artefact key and a report of out-of-fold dev metrics."""
+    thresholds; returns them by artefact key and a report of out-of-fold dev metrics.
 
-    def count(name: str) -> int:
-        return sum(1 for line in (eval_dir / name).read_text(encoding="utf-8").splitlines() if line.strip())
+    ``extra_dirs`` are more sets in the dev format (kb_queries.jsonl, out_of_kb.jsonl) fitted and
+    scored with the dev sets: questions by other authors, so the model learns less of one writer."""
 
-    n_in, n_out = count("kb_queries.jsonl"), count("out_of_kb.jsonl")
-    dev, screened = dev_examples(
-        engine=engine,
-        session=session,
-        eval_dir=eval_dir,
-        mode=mode,
-        embedder=embedder,
-        augment=augment,
-        seed=seed,
-    )
+    def count(folder: Path, name: str) -> int:
+        path = folder / name
+        if not path.exists():
+            return 0
+        return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+
+    folders = [eval_dir, *extra_dirs]
+    n_in = sum(count(f, "kb_queries.jsonl") for f in folders)
+    n_out = sum(count(f, "out_of_kb.jsonl") for f in folders)
+    dev: list[Example] = []
+    screened = {"in_kb": 0, "out_of_kb": 0}
+    for folder in folders:
+        examples, stopped = dev_examples(
+            engine=engine,
+            session=session,
+            eval_dir=folder,
+            mode=mode,
+            embedder=embedder,
+            augment=augment,
+            seed=seed,
+        )
+        dev += examples
+        screened = {k: screened[k] + stopped[k] for k in screened}
     # synthetic examples are off by default: their leave-one-out negatives are label noise here (the
     # KB holds near-duplicates of most matters), and fitting with them cut dev accuracy by half
     syn = (
@@ -668,6 +684,8 @@ def fit(
             "folds": folds,
             "max_wrong_rate": max_wrong_rate,
             "min_out_escalated": min_out_escalated,
+            "sets": [f.name for f in folders],
+            "questions": {"in_kb": n_in, "out_of_kb": n_out},
         },
     }
     for key, names in variants:

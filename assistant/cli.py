@@ -64,6 +64,13 @@ def calibrate(
     augment: Annotated[int, typer.Option(help="spoken variants per dev question")] = 1,
     seed: Annotated[int, typer.Option()] = 12345,
     out: Annotated[Path | None, typer.Option(help="artefact to update (default: the shipped one)")] = None,
+    extra_set: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--extra-set",
+            help="another folder of questions in the dev format (kb_queries.jsonl, out_of_kb.jsonl), fitted with the dev sets; repeatable",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the fit report as JSON")] = False,
 ) -> None:
     """Fit the answer confidence on the dev sets (../shared/eval) against the configured KB and index.
@@ -81,6 +88,9 @@ def calibrate(
 
     if mode not in ("hybrid", "bm25"):
         fail(f"--mode {mode!r}: use hybrid or bm25")
+    for folder in extra_set or []:
+        if not (folder / "kb_queries.jsonl").exists() and not (folder / "out_of_kb.jsonl").exists():
+            fail(f"--extra-set {folder}: no kb_queries.jsonl or out_of_kb.jsonl there")
     settings = get_settings()
     eval_dir = Path(settings.shared_eval)
     if not (eval_dir / "kb_queries.jsonl").exists():
@@ -100,6 +110,7 @@ def calibrate(
             synthetic=synthetic,
             augment=augment,
             seed=seed,
+            extra_dirs=extra_set or [],
         )
         kb_meta = {**kb_service.stats(session=session), "revision": kb_service.revision(session=session)}
     all_cals = calibration.load_all(path)

@@ -245,3 +245,54 @@ def test_dense_vote_leads_when_the_lexical_winner_is_closest_in_meaning() -> Non
     _, _, lead_wrong = verify(embedder, "出国护照去哪办", wrong)
     assert lead_wrong < 0
     assert verify(None, "出国护照去哪办", right) is None
+
+
+@pytest.mark.db
+def test_extra_sets_are_fitted_and_scored_with_the_dev_sets(tmp_path: Path, demo_session) -> None:  # type: ignore[no-untyped-def]
+    from assistant.calibration import fit
+    from retrieval import build_engine
+
+    engine = build_engine(session=demo_session, embedder=None)
+    dev, extra = tmp_path / "dev", tmp_path / "probe"
+    dev.mkdir(), extra.mkdir()
+    _write_eval(
+        dev,
+        [
+            ("城乡居民养老保险在哪里参保登记", "620000", "demo:demo_gansu_12345:1"),
+            ("居民养老保险每年啥时候交钱", "620000", "demo:demo_gansu_12345:2"),
+            ("退休了养老金什么时候能领到", "620000", "demo:demo_gansu_12345:3"),
+            ("在兰州怎么领失业金", "620100", "demo:demo_lanzhou_12345:2"),
+        ],
+        ["火星移民签证需要准备什么材料", "新能源汽车充电桩安装补贴多少", "养老院护工资格证怎么考", "你好"],
+    )
+    only_dev, alone = fit(engine=engine, session=demo_session, eval_dir=dev, mode="bm25", folds=3)
+    # the probe holds only in-KB questions: a folder may lack either file
+    (extra / "kb_queries.jsonl").write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"p-{i}",
+                    "query": q,
+                    "region": r,
+                    "expect": [dict(zip(("source", "key"), k.split(":", 1), strict=True))],
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+            for i, (q, r, k) in enumerate(
+                [
+                    ("养老保险交了不满十五年咋办", "620000", "demo:demo_gansu_12345:4"),
+                    ("领养老金每年要认证吗", "620000", "demo:demo_gansu_12345:6"),
+                ]
+            )
+        ),
+        encoding="utf-8",
+    )
+    both, report = fit(
+        engine=engine, session=demo_session, eval_dir=dev, mode="bm25", folds=3, extra_dirs=[extra]
+    )
+    assert report["params"]["sets"] == ["dev", "probe"]
+    assert report["params"]["questions"] == {"in_kb": 6, "out_of_kb": 4}
+    assert alone["params"]["questions"] == {"in_kb": 4, "out_of_kb": 4}
+    assert report["examples"]["dev"] > alone["examples"]["dev"]  # the probe's questions are examples too
+    assert both["bm25-lexical"].to_json() != only_dev["bm25-lexical"].to_json()
