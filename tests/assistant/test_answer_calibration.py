@@ -84,6 +84,25 @@ def test_subject_must_share_something_with_the_top_entry() -> None:
     assert held_back({"subject_cover": 2.0, "aspect_entry": 0.0, "aspect_match": 0.5}) is None
 
 
+def test_a_short_question_is_not_answered_by_a_much_narrower_entry() -> None:
+    from assistant.calibration import OVER_SPECIFIC, content_chars, features, held_back
+
+    top = hit(1, "关于应急运输车辆发生交通违章行为公安部是怎么规定？", 9.0)
+    short = "嗯那个车辆违章咋查啊"
+    assert content_chars(short) == 7  # the filler does not count
+    feats = {**features(short, [top], None), "subject_cover": 2.0, "content_chars": content_chars(short)}
+    assert feats["cover_matched"] < 0.2
+    assert held_back(feats) == OVER_SPECIFIC
+    # a longer question may paraphrase a long entry: the model decides
+    long = "我们是跑应急运输的车队 车辆违章了公安部现在是怎么规定的"
+    feats = {**features(long, [top], None), "subject_cover": 2.0, "content_chars": content_chars(long)}
+    assert held_back(feats) is None
+    # a short question that the entry's question mostly covers is answered as before
+    near = hit(2, "车辆违章怎么查询？", 9.0)
+    feats = {**features("车辆违章咋查询", [near], None), "subject_cover": 2.0, "content_chars": 7.0}
+    assert held_back(feats) is None
+
+
 def test_steered_top_hit_is_a_feature() -> None:
     hits = [hit(1, "护照在哪里办理", 10)]
     assert features("护照在哪办", hits, None)["steered"] == 0.0
