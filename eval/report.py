@@ -37,6 +37,8 @@ COMPARE = {
         "escalation_rate",
         "answer_coverage",
         "answer_precision",
+        "clarify_offers_expected",
+        "answer_or_offer_accuracy",
     ),
     "classification": ("macro_f1_l1", "accuracy_l1", "macro_f1_l1_tickets", "macro_f1_l2"),
     "routing": ("routing_accuracy", "urgent_recall", "urgent_precision", "sentiment_accuracy"),

@@ -193,6 +193,7 @@ def run_answer(
     started = time.perf_counter()
     outcomes: list[m.AnswerOutcome] = []
     items: list[dict[str, Any]] = []
+    clarified: list[bool] = []  # per in-KB question answered with candidates: is an expected one offered
     top_confidences: list[float] = []
     for q in [*kb_queries, *out_of_kb]:
         d = decide(q.query, q.region, None)
@@ -202,6 +203,11 @@ def run_answer(
             return bool(key) and key in q.expect and m.region_correct(entry_regions.get(key or ""), chain)
 
         correct = d.decision == "answer" and is_correct(d.entry_external_key)
+        offered = [
+            str(k) for c in d.candidates or [] if (k := c.get("external_key") or c.get("entry_external_key"))
+        ]
+        if q.in_kb and d.decision == "clarify":
+            clarified.append(any(is_correct(k) for k in offered))
         if d.decision == "answer":
             top_key, top_conf = d.entry_external_key, float(d.confidence)
         else:
@@ -225,6 +231,7 @@ def run_answer(
                 "reason": d.reason,
                 "top_key": top_key,
                 "top_confidence": round(top_conf, 4),
+                "candidates": offered,
                 "correct": correct if q.in_kb else d.decision != "answer",
             }
         )
@@ -245,6 +252,13 @@ def run_answer(
         "answer_precision": op["precision"],
         f"threshold_at_precision_{PRECISION_TARGET}": target.threshold if target else None,
         "answer_questions": len(outcomes),
+        # a clarify is only as good as its candidates: how often the right entry is among them, and
+        # the in-KB questions that reach the right entry in one step (answered, or offered to choose)
+        "clarify_offers_expected": sum(clarified) / len(clarified) if clarified else None,
+        "answer_or_offer_accuracy": (
+            (sum(1 for o in outcomes if o.in_kb and o.correct) + sum(clarified))
+            / max(1, sum(1 for o in outcomes if o.in_kb))
+        ),
     }
     extras = {
         "curve": [asdict(p) for p in curve],

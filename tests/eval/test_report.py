@@ -102,6 +102,33 @@ def test_answer_suite_scores_a_hand_checked_run():
     assert summary["urgent_recall"] == 1.0 and summary["routing_accuracy"] == 1.0
 
 
+def test_clarify_is_scored_by_whether_its_candidates_hold_the_expected_entry():
+    offer = [{"external_key": "covid_policy_qa:zzz"}, {"external_key": "covid_policy_qa:b"}]
+    said = {
+        "广州怎么办居住证": Decision("answer", 0.91, entry_id=1, entry_external_key="gd_matters:A:location"),
+        "新冠疫苗去哪打": Decision("clarify", 0.7, candidates=offer),  # the right one is offered
+        "社保卡补办要什么材料": Decision("clarify", 0.6, candidates=offer[:1]),  # it is not
+    }
+
+    def decide(q: str, region: str | None, threshold: float | None) -> Decision:
+        return said.get(q) or Decision("escalate", 0.1)
+
+    res = runner.run_answer(
+        kb_queries=Q,
+        out_of_kb=OUT,
+        decide=decide,
+        config="no_llm",
+        entry_regions={"gd_matters:A:location": "440100"},
+        region_chain=lambda code: [code, "440000"] if code else None,
+    )
+    assert res.metrics["direct_answer_accuracy"] == pytest.approx(1 / 3)
+    assert res.metrics["clarify_offers_expected"] == pytest.approx(1 / 2)
+    assert res.metrics["answer_or_offer_accuracy"] == pytest.approx(2 / 3)
+    assert [i["candidates"] for i in res.items][1] == ["covid_policy_qa:zzz", "covid_policy_qa:b"]
+    # no clarify at all: nothing to score, not a perfect score
+    assert _run().result("answer").metrics["clarify_offers_expected"] is None
+
+
 def test_markdown_lists_each_wrong_answer_next_to_the_expected_entry():
     md = report.markdown(_run())
     assert "| q2 | 新冠疫苗去哪打 | covid_policy_qa:zzz | covid_policy_qa:b |" in md
