@@ -15,7 +15,10 @@ sources, with the dev sets in ../shared/eval::
     lianxin ingest gd_matters ../shared/data/gd_matters/policy.jsonl
     LIANXIN_EMBEDDER__BACKEND=none lianxin calibrate --mode bm25   # seed 12345, C 0.01, 1 spoken variant
 
-(the ingest may go to any database: point LIANXIN_DATABASE_URL at it for both steps). The models
+(the ingest may go to any database: point LIANXIN_DATABASE_URL at it for both steps). Session 6
+re-chose the two answer thresholds by hand over the dev sets and ``probes/session6`` (the meta's
+``threshold_rechosen`` records how); a refit chooses them again by its own out-of-fold rule, so
+refit with ``--extra-set probes/session6`` and compare before replacing them. The models
 are bound to the KB and to retrieval: refit after either changes. Whatever the confidence,
 ``held_back`` keeps two kinds of top hit from being a direct answer (another matter than the
 question's subject; one aspect of a matter for a question naming none).
@@ -656,9 +659,17 @@ def fit(
             return 0
         return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
 
-    folders = [eval_dir, *extra_dirs]
+    folders: list[Path] = []
+    for folder in (eval_dir, *extra_dirs):  # the same folder twice would count its questions twice
+        if folder.resolve() not in {f.resolve() for f in folders}:
+            folders.append(folder)
     n_in = sum(count(f, "kb_queries.jsonl") for f in folders)
     n_out = sum(count(f, "out_of_kb.jsonl") for f in folders)
+    if not n_in or not n_out:
+        raise ValueError(
+            f"calibration needs in-KB and out-of-KB questions: {', '.join(map(str, folders))} hold {n_in} "
+            f"in kb_queries.jsonl and {n_out} in out_of_kb.jsonl"
+        )
     dev: list[Example] = []
     screened = {"in_kb": 0, "out_of_kb": 0}
     for folder in folders:
@@ -671,6 +682,11 @@ def fit(
             augment=augment,
             seed=seed,
         )
+        clash = {ex.item for ex in examples} & {ex.item for ex in dev}
+        if clash:
+            raise ValueError(
+                f"{folder} reuses question ids of another set ({', '.join(sorted(clash)[:3])}): rename them"
+            )
         dev += examples
         screened = {k: screened[k] + stopped[k] for k in screened}
     # synthetic examples are off by default: their leave-one-out negatives are label noise here (the

@@ -101,17 +101,20 @@ def calibrate(
     path = out or calibration.ARTEFACT
     embedder = engine.embedder or _embedder(settings)
     with cli_session() as session:
-        models, report = calibration.fit(
-            engine=engine,
-            session=session,
-            eval_dir=eval_dir,
-            mode=mode,
-            embedder=embedder,
-            synthetic=synthetic,
-            augment=augment,
-            seed=seed,
-            extra_dirs=extra_set or [],
-        )
+        try:
+            models, report = calibration.fit(
+                engine=engine,
+                session=session,
+                eval_dir=eval_dir,
+                mode=mode,
+                embedder=embedder,
+                synthetic=synthetic,
+                augment=augment,
+                seed=seed,
+                extra_dirs=extra_set or [],
+            )
+        except ValueError as exc:
+            fail(str(exc))
         kb_meta = {**kb_service.stats(session=session), "revision": kb_service.revision(session=session)}
     all_cals = calibration.load_all(path)
     for key, cal in models.items():

@@ -315,3 +315,27 @@ def test_extra_sets_are_fitted_and_scored_with_the_dev_sets(tmp_path: Path, demo
     assert alone["params"]["questions"] == {"in_kb": 4, "out_of_kb": 4}
     assert report["examples"]["dev"] > alone["examples"]["dev"]  # the probe's questions are examples too
     assert both["bm25-lexical"].to_json() != only_dev["bm25-lexical"].to_json()
+    # the dev folder passed again is not counted twice; a set reusing the dev ids is refused
+    _, again = fit(engine=engine, session=demo_session, eval_dir=dev, mode="bm25", folds=3, extra_dirs=[dev])
+    assert again["params"]["questions"] == alone["params"]["questions"]
+    twin = tmp_path / "twin"
+    twin.mkdir()
+    (twin / "kb_queries.jsonl").write_text((dev / "kb_queries.jsonl").read_text("utf-8"), "utf-8")
+    with pytest.raises(ValueError, match="reuses question ids"):
+        fit(engine=engine, session=demo_session, eval_dir=dev, mode="bm25", folds=3, extra_dirs=[twin])
+    # without out-of-KB questions no threshold can be chosen: a clear error, not a division by zero
+    (dev / "out_of_kb.jsonl").unlink()
+    with pytest.raises(ValueError, match="in-KB and out-of-KB questions"):
+        fit(engine=engine, session=demo_session, eval_dir=dev, mode="bm25", folds=3)
+
+
+@pytest.mark.db
+def test_search_features_carry_the_question_length_that_held_back_reads(demo_session) -> None:  # type: ignore[no-untyped-def]
+    from assistant.calibration import search_features
+    from retrieval import build_engine
+
+    engine = build_engine(session=demo_session, embedder=None)
+    _, feats, _ = search_features(
+        engine=engine, session=demo_session, query="嗯那个养老保险咋交", region="620000", mode="bm25"
+    )
+    assert feats["content_chars"] == 6.0  # 养老保险咋交: the filler does not count

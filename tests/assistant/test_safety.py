@@ -40,6 +40,18 @@ from assistant.safety import MAX_MESSAGE_CHARS, mask, screen
         # ... and questions the KB may answer that share their words
         ("残疾人证在哪办 要带什么材料", "ok"),
         ("公租房申请条件是啥", "ok"),
+        # ... from the review of those cues: service questions that share their words
+        ("企业电子税务局后台账号密码忘了怎么找回", "ok"),
+        ("社保卡忘记设定的密码怎么办", "ok"),
+        ("社保缴费记录怎么导出 要身份证吗", "ok"),
+        ("我问了别的人都说不清楚 你告诉我低保怎么申请", "ok"),
+        ("谢谢 社保卡怎么补办", "ok"),
+        ("退休后在家无聊 社区老年大学怎么报名", "ok"),
+        ("独居老人没人说说话 社区有没有上门探访服务", "ok"),
+        ("公司不认医院开的请假条 算我旷工 合法吗", "ok"),
+        ("彩票中奖了个人所得税怎么交", "ok"),
+        ("喂能听见吗 我想问下居住证", "ok"),
+        ("给我讲讲公积金贷款的历史利率", "ok"),
         ("你好", "chitchat"),
         ("给我讲个笑话", "chitchat"),
         ("护照在哪里办理", "ok"),

@@ -169,12 +169,97 @@ def test_the_backstop_obeys_the_paperwork_guard_and_rules_come_first() -> None:
     assert urgency("楼道内燃气味很浓，疑似管道泄漏", learned=True).reasons == ["gas_leak"]
 
 
-@pytest.mark.parametrize("text", URGENT_LEARNED)
-def test_other_authors_urgent_calls_are_flagged_by_rules_or_backstop(text: str) -> None:
-    assert urgency(text, learned=True).urgent, text
+def test_each_other_authors_round_is_caught_by_a_backstop_fitted_without_it() -> None:
+    """The backstop trains on rounds 12-14, so scoring them with it proves nothing: refit without
+    each round in turn and score that round, rules first (153/160 when the threshold was chosen)."""
+    from assistant import urgency as u
+
+    rounds = sorted({c["round"] for c in _CASES["urgent_learned"]})
+    assert rounds == [12, 13, 14]
+    caught = total = 0
+    for held in rounds:
+        model = u.fit_backstop(
+            [c["text"] for c in _CASES["urgent"] + _CASES["urgent_learned"] if c.get("round") != held],
+            [
+                c["text"]
+                for c in _CASES["not_urgent"] + _CASES["not_urgent_learned"]
+                if c.get("round") != held
+            ],
+        )
+        for c in _CASES["urgent_learned"]:
+            if c["round"] == held:
+                total += 1
+                caught += urgency(c["text"], learned=True, backstop=model).urgent
+    assert total == 160
+    assert caught >= 150, f"held-out rounds: {caught}/{total} urgent calls caught"
 
 
 @pytest.mark.parametrize("text", NOT_URGENT_LEARNED)
 def test_other_authors_look_alikes_are_not_flagged(text: str) -> None:
     result = urgency(text, learned=True)
     assert not result.urgent, (text, result.reasons)
+
+
+# From the review of session 6's rules: real, ongoing emergencies that the resolved and past-event
+# guards must not clear, and ordinary requests that the new cues must not turn into emergencies.
+STILL_URGENT = [
+    "孩子被困在电梯里 等着被救出",
+    "电梯困人 一个多小时还没有被救出",
+    "泥石流把房子埋了 我妈还没被救出来",
+    "一个人已经被救出来了 还有两个人被困在井下",
+    "已经救出一个 还有人在里面 火很大",
+    "明火已扑灭 但是有个工人烧伤昏迷了 叫不醒",
+    "孩子已经找到了 但是头上一直流血 人昏迷了",
+    "火早就灭了 但是烟还很大 里面有人晕倒了",
+    "老人早就出院了 今天又晕倒了 叫不醒",
+    "燃气公司已找到漏点 但是煤气味很大 到现在没人来修",
+    "我就是问问 家里煤气味很重 老人头晕恶心 要不要紧",
+    "厂房着火了 我们这边什么事都没有人管吗",
+    "我女儿上周走丢了 一直没找到 求帮忙",
+    "我爸有老年痴呆 上个月走失了 至今没有消息",
+    "前些天隔壁工厂爆炸过 今天又闻到很浓的煤气味",
+    "前段时间地震后房子开裂 今天墙又裂了一大块 随时会塌",
+    "厨房抽油烟机着火了",
+    "楼下饭店的油烟管道着火了 浓烟很大",
+    "油烟机冒火了 关不掉",
+    "家里着火了 一样东西都没拿出来 我妈还在屋里",
+    "楼道着火了 灭火器去哪领",
+]
+ORDINARY = [
+    "新买的冰箱底部一直冒水 商家不给退",
+    "冰箱外壳有裂纹 要求退换",
+    "宝宝十几个月了发烧39度 夜间儿科门诊在哪",
+    "家里几个孩子都发烧了 社区医院几点开门",
+    "葡萄得了炭疽病怎么治",
+    "农药残留超标的菜吃了会怎样",
+    "学生宿舍押金毕业一年了还未归还",
+    "赔了钱这事就了结了吗",
+    "物业叫了好几次都不吭声",
+    "地铁早高峰被挤得受不了 能不能加车",
+    "空调有股怪味 是不是漏气了",
+    "头疼死了 电动车轮胎又漏气了",
+    "汽车排气管冒白烟 是不是发动机有问题",
+    "小区锅炉房烟囱一直冒白烟 有污染吗",
+    "汽车防盗报警器半夜一直响 吵得睡不着",
+    "楼道烟感报警器一直叫 电池没电了",
+    "哪里可以大量购买烟花 过年用",
+    "小区水库边的水管冒水 浪费",
+    "急得跟着火了一样 社保卡到底什么时候能办好",
+]
+
+
+@pytest.mark.parametrize("text", STILL_URGENT)
+def test_guards_do_not_clear_an_emergency_that_goes_on(text: str) -> None:
+    assert urgency(text).urgent, text
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_requests_with_hazard_words_are_not_urgent(text: str) -> None:
+    result = urgency(text)  # the rules, as the chat screen runs them
+    assert not result.urgent, (text, result.reasons)
+
+
+def test_the_backstop_raises_few_alarms_on_ordinary_requests() -> None:
+    # one known false alarm when recorded: 头疼死了 电动车轮胎又漏气了 (0.78)
+    flagged = [t for t in ORDINARY if urgency(t, learned=True).urgent]
+    assert len(flagged) <= 1, flagged
