@@ -417,6 +417,9 @@ OVER_SPECIFIC = "a short general question matched to a much more specific entry"
 # back no right answer.
 SHORT_QUESTION_CHARS = 11
 SHORT_MIN_COVER = 0.2
+# ... and the entry left half the question's own character pairs unmatched (0.33 in all three): a
+# short question about a long-named matter that it does name (居住证在哪办) is still answered
+SHORT_MAX_QUERY_COVER = 0.5
 
 
 def held_back(feats: dict[str, float]) -> str | None:
@@ -431,6 +434,7 @@ def held_back(feats: dict[str, float]) -> str | None:
     if (
         feats.get("content_chars", 99.0) <= SHORT_QUESTION_CHARS
         and feats.get("cover_matched", 1.0) < SHORT_MIN_COVER
+        and feats.get("cover_query", 1.0) < SHORT_MAX_QUERY_COVER
     ):
         return OVER_SPECIFIC
     if feats.get("aspect_entry") == 1.0 and feats.get("aspect_match") == 0.5:

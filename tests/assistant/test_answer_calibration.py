@@ -97,6 +97,13 @@ def test_a_short_question_is_not_answered_by_a_much_narrower_entry() -> None:
     long = "我们是跑应急运输的车队 车辆违章了公安部现在是怎么规定的"
     feats = {**features(long, [top], None), "subject_cover": 2.0, "content_chars": content_chars(long)}
     assert held_back(feats) is None
+    # a short question naming a long-named matter (most of its own pairs in the entry) is not held back
+    named = hit(
+        3, "港澳台居民及外籍人员在广东省内申请办理流动人员居住证(首次申领与换领补领)需要到哪个窗口办理？", 9.0
+    )
+    feats = {**features("居住证哪个窗口办理", [named], None), "subject_cover": 2.0, "content_chars": 9.0}
+    assert feats["cover_matched"] < 0.2 and feats["cover_query"] >= 0.5
+    assert held_back(feats) is None
     # a short question that the entry's question mostly covers is answered as before
     near = hit(2, "车辆违章怎么查询？", 9.0)
     feats = {**features("车辆违章咋查询", [near], None), "subject_cover": 2.0, "content_chars": 7.0}
