@@ -223,27 +223,28 @@ def _write_eval(folder: Path, kb: list[tuple[str, str | None, str]], out: list[s
             f.write(json.dumps({"id": f"t-o{i}", "query": query, "expect": []}, ensure_ascii=False) + "\n")
 
 
+# dev-format questions against the demo KB (a ninth asks only a topic), and out-of-KB ones
+DEMO_QUESTIONS = [
+    ("城乡居民养老保险在哪里参保登记", "620000", "demo:demo_gansu_12345:1"),
+    ("居民养老保险每年啥时候交钱", "620000", "demo:demo_gansu_12345:2"),
+    ("退休了养老金什么时候能领到", "620000", "demo:demo_gansu_12345:3"),
+    ("养老保险交了不满十五年咋办", "620000", "demo:demo_gansu_12345:4"),
+    ("养老保险关系跨省转移接续怎么办理", "620000", "demo:demo_gansu_12345:5"),
+    ("领取养老金每年要做资格认证吗", "620000", "demo:demo_gansu_12345:6"),
+    ("兰州城乡居民养老保险在哪里参保", "620100", "demo:demo_lanzhou_12345:1"),
+    ("在兰州怎么领失业金", "620100", "demo:demo_lanzhou_12345:2"),
+    ("养老保险", "620000", "demo:demo_gansu_12345:4"),
+]
+DEMO_OUT = ["火星移民签证需要准备什么材料", "新能源汽车充电桩安装补贴多少", "养老院护工资格证怎么考", "你好"]
+
+
 @pytest.mark.db
 def test_fit_is_reproducible_and_reports_out_of_fold_metrics(tmp_path: Path, demo_session) -> None:  # type: ignore[no-untyped-def]
     from assistant.calibration import fit
     from retrieval import build_engine
 
     engine = build_engine(session=demo_session, embedder=None)
-    _write_eval(
-        tmp_path,
-        [
-            ("城乡居民养老保险在哪里参保登记", "620000", "demo:demo_gansu_12345:1"),
-            ("居民养老保险每年啥时候交钱", "620000", "demo:demo_gansu_12345:2"),
-            ("退休了养老金什么时候能领到", "620000", "demo:demo_gansu_12345:3"),
-            ("养老保险交了不满十五年咋办", "620000", "demo:demo_gansu_12345:4"),
-            ("养老保险关系跨省转移接续怎么办理", "620000", "demo:demo_gansu_12345:5"),
-            ("领取养老金每年要做资格认证吗", "620000", "demo:demo_gansu_12345:6"),
-            ("兰州城乡居民养老保险在哪里参保", "620100", "demo:demo_lanzhou_12345:1"),
-            ("在兰州怎么领失业金", "620100", "demo:demo_lanzhou_12345:2"),
-            ("养老保险", "620000", "demo:demo_gansu_12345:4"),
-        ],
-        ["火星移民签证需要准备什么材料", "新能源汽车充电桩安装补贴多少", "养老院护工资格证怎么考", "你好"],
-    )
+    _write_eval(tmp_path, DEMO_QUESTIONS, DEMO_OUT)
     first, report = fit(engine=engine, session=demo_session, eval_dir=tmp_path, mode="bm25", folds=3)
     again, _ = fit(engine=engine, session=demo_session, eval_dir=tmp_path, mode="bm25", folds=3)
     cal = first["bm25-lexical"]
@@ -281,16 +282,7 @@ def test_extra_sets_are_fitted_and_scored_with_the_dev_sets(tmp_path: Path, demo
     engine = build_engine(session=demo_session, embedder=None)
     dev, extra = tmp_path / "dev", tmp_path / "probe"
     dev.mkdir(), extra.mkdir()
-    _write_eval(
-        dev,
-        [
-            ("城乡居民养老保险在哪里参保登记", "620000", "demo:demo_gansu_12345:1"),
-            ("居民养老保险每年啥时候交钱", "620000", "demo:demo_gansu_12345:2"),
-            ("退休了养老金什么时候能领到", "620000", "demo:demo_gansu_12345:3"),
-            ("在兰州怎么领失业金", "620100", "demo:demo_lanzhou_12345:2"),
-        ],
-        ["火星移民签证需要准备什么材料", "新能源汽车充电桩安装补贴多少", "养老院护工资格证怎么考", "你好"],
-    )
+    _write_eval(dev, [DEMO_QUESTIONS[i] for i in (0, 1, 2, 7)], DEMO_OUT)
     only_dev, alone = fit(engine=engine, session=demo_session, eval_dir=dev, mode="bm25", folds=3)
     # the probe holds only in-KB questions: a folder may lack either file
     (extra / "kb_queries.jsonl").write_text(
