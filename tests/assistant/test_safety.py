@@ -52,6 +52,8 @@ from assistant.safety import MAX_MESSAGE_CHARS, mask, screen
         ("彩票中奖了个人所得税怎么交", "ok"),
         ("喂能听见吗 我想问下居住证", "ok"),
         ("给我讲讲公积金贷款的历史利率", "ok"),
+        ("我们单位有个员工食堂 疫情期间食堂这块谁来管 有啥要求", "ok"),
+        ("小区门口的垃圾谁来管管", "complaint"),
         ("你好", "chitchat"),
         ("给我讲个笑话", "chitchat"),
         ("护照在哪里办理", "ok"),
