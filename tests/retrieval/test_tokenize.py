@@ -66,9 +66,6 @@ def test_spoken_fillers_and_stopwords_are_dropped(tok: Tokenizer) -> None:
     spoken = tok.tokenize("嗯那个就是我想问一下，请问社保卡在哪里补办啊")
     assert spoken == plain
     assert "请问" not in strip_fillers("请问社保")
-    # interrogatives of time carry no content: 从几号到几号 must not match an answer about 几号楼
-    assert "几号" not in tok.tokenize("社保缴费年度现在从几号到几号")
-    assert {"几号", "哪天", "几点"}.isdisjoint(tok.tokenize("营业厅哪天开门 几点下班"))
 
 
 def test_kb_words_stay_whole(tok: Tokenizer) -> None:
