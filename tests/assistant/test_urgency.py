@@ -25,6 +25,8 @@ round 12 (tickets and spoken, 60 + 60): rules 33/60 (55%), rules and backstop 47
 3 false alarms; round 13 (spoken, 50 + 50, scored after round 12's rules): rules 30/50 (60%), rules
 and backstop 43/50 (86%), 8 false alarms; round 14 (agents' tickets, 50 + 50, scored after round
 13's rules): rules 37/50 (74%), rules and backstop 43/50 (86%), 3 false alarms.
+Round 15 (a fourth author, 30 + 30, both styles), scored with the final rules and backstop of
+session 6 before its own mends: rules 14/30 (47%), rules and backstop 28/30 (93%), 1 false alarm.
 """
 
 from __future__ import annotations
@@ -171,11 +173,12 @@ def test_the_backstop_obeys_the_paperwork_guard_and_rules_come_first() -> None:
 
 def test_each_other_authors_round_is_caught_by_a_backstop_fitted_without_it() -> None:
     """The backstop trains on rounds 12-14, so scoring them with it proves nothing: refit without
-    each round in turn and score that round, rules first (153/160 when the threshold was chosen)."""
+    each round in turn and score that round, rules first (153/160 when the threshold was chosen;
+    184/190 with round 15)."""
     from assistant import urgency as u
 
     rounds = sorted({c["round"] for c in _CASES["urgent_learned"]})
-    assert rounds == [12, 13, 14]
+    assert rounds == [12, 13, 14, 15]
     caught = total = 0
     for held in rounds:
         model = u.fit_backstop(
@@ -190,8 +193,8 @@ def test_each_other_authors_round_is_caught_by_a_backstop_fitted_without_it() ->
             if c["round"] == held:
                 total += 1
                 caught += urgency(c["text"], learned=True, backstop=model).urgent
-    assert total == 160
-    assert caught >= 150, f"held-out rounds: {caught}/{total} urgent calls caught"
+    assert total == 190
+    assert caught >= 178, f"held-out rounds: {caught}/{total} urgent calls caught"
 
 
 @pytest.mark.parametrize("text", NOT_URGENT_LEARNED)
