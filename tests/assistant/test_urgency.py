@@ -180,6 +180,7 @@ def test_each_other_authors_round_is_caught_by_a_backstop_fitted_without_it() ->
     rounds = sorted({c["round"] for c in _CASES["urgent_learned"]})
     assert rounds == [12, 13, 14, 15]
     caught = total = 0
+    alarms: list[str] = []
     for held in rounds:
         model = u.fit_backstop(
             [c["text"] for c in _CASES["urgent"] + _CASES["urgent_learned"] if c.get("round") != held],
@@ -193,13 +194,20 @@ def test_each_other_authors_round_is_caught_by_a_backstop_fitted_without_it() ->
             if c["round"] == held:
                 total += 1
                 caught += urgency(c["text"], learned=True, backstop=model).urgent
+        alarms += [
+            c["text"]
+            for c in _CASES["not_urgent_learned"]
+            if c["round"] == held and urgency(c["text"], learned=True, backstop=model).urgent
+        ]
+    assert len(alarms) <= 2, f"held-out look-alikes flagged: {alarms}"
     assert total == 190
     assert caught >= 178, f"held-out rounds: {caught}/{total} urgent calls caught"
 
 
 @pytest.mark.parametrize("text", NOT_URGENT_LEARNED)
 def test_other_authors_look_alikes_are_not_flagged(text: str) -> None:
-    result = urgency(text, learned=True)
+    # the rules only: the backstop trains on these, so its held-out reading is tested above
+    result = urgency(text)
     assert not result.urgent, (text, result.reasons)
 
 
