@@ -100,6 +100,7 @@ _ETHNIC = [
     "哈尼族",
     "景颇族",
 ]
+_PROVINCE_SET = frozenset(PROVINCES)
 # a region's short name joins the gazetteer only when it is not a common word (合作市 → 合作, 安定区 →
 # 安定 and 清水县 → 清水 are words first): jieba's frequency below this
 SHORT_NAME_MAX_FREQ = 800
@@ -241,3 +242,32 @@ class Places:
             got = got | {norm_place(self.regions[region_code][2])}
         # one object per distinct set: 400k entries share a few hundred of them
         return self._interned.setdefault(got, got)
+
+    def provinces(self, text: str, region_code: str | None = None) -> frozenset[str]:
+        """The provinces ``text`` names, by name (上海, 浙江省, 港澳 for both) or through a KB region
+        inside one (广州 → 广东), and the province of ``region_code``."""
+        found = {p for p in self.of(text) if p in _PROVINCE_SET}
+        if "港澳" in text:
+            found |= {"香港", "澳门"}
+        for place in self.of(text):
+            for code in self._codes.get(place, ()):
+                found.add(self._province_of(code))
+        if region_code and region_code in self.regions:
+            found.add(self._province_of(region_code))
+        return frozenset(found)
+
+    def _province_of(self, code: str) -> str:
+        cur = code
+        while self.regions.get(cur, (None,))[0] is not None:
+            cur = self.regions[cur][0]  # type: ignore[assignment]
+        return norm_place(self.regions[cur][2]) if cur in self.regions else ""
+
+    def province_conflict(self, question: str, entry_question: str, entry_region: str | None) -> bool:
+        """The question names a province and the entry is about others only: 北京的造价工程师变更注册
+        against Guangdong's 办事指南, 广西现在是几级响应 against 新疆's. Cities outside the KB's regions
+        are not placed (呼和浩特 is in 内蒙古 for nobody here), so they never conflict."""
+        asked = self.provinces(question)
+        if not asked:
+            return False
+        named = self.provinces(entry_question, entry_region)
+        return bool(named) and not (asked & named)

@@ -338,3 +338,34 @@ def test_search_features_carry_the_question_length_that_held_back_reads(demo_ses
         engine=engine, session=demo_session, query="嗯那个养老保险咋交", region="620000", mode="bm25"
     )
     assert feats["content_chars"] == 6.0  # 养老保险咋交: the filler does not count
+
+
+@pytest.mark.db
+def test_a_question_about_another_province_is_not_answered_by_this_ones_entry(demo_session) -> None:  # type: ignore[no-untyped-def]
+    from assistant.answer import decide
+    from assistant.calibration import PLACE_CONFLICT, held_back, search_features
+    from retrieval import build_engine
+
+    engine = build_engine(session=demo_session, embedder=None)
+    hits, feats, _ = search_features(
+        engine=engine,
+        session=demo_session,
+        query="北京的城乡居民养老保险在哪里参保登记",
+        region=None,
+        mode="bm25",
+    )
+    assert hits[0].region_code and hits[0].region_code.startswith("62")  # the Gansu entry is found...
+    assert feats["place_conflict"] == 1.0 and held_back(feats) == PLACE_CONFLICT  # ...but not given
+    d = decide(
+        engine=engine, question="北京的城乡居民养老保险在哪里参保登记", region=None, session=demo_session
+    )
+    assert d.decision != "answer"
+    # a place inside the entry's province is no conflict
+    _, feats, _ = search_features(
+        engine=engine,
+        session=demo_session,
+        query="天水的城乡居民养老保险在哪里参保登记",
+        region=None,
+        mode="bm25",
+    )
+    assert feats["place_conflict"] == 0.0

@@ -73,6 +73,14 @@ def matter(session: Session) -> dict[str, int]:
         ("我刚才了解了一下社保", None),
         ("谁半夜施工", None),
         ("老人坐公交能不能半价", None),
+        # things named, not asked: 平台 and 东西 as objects (session 7's training questions)
+        ("我们要在水上托带一个大平台 审批去哪儿办", "location"),
+        ("买东西发现商家的秤不准 想申请仲裁检定 有啥要求", "criteria"),
+        ("在哪个平台上申请", "online"),
+        ("要带什么东西", "materials"),
+        # 投诉 and 咨询 as speech recognition writes them
+        ("资询了半天没人理 投述打啥电话", "complain_phone"),
+        ("资询电话是多少", "consult_phone"),
     ],
 )
 def test_asked_aspect_reads_spoken_asks(question: str, aspect: str | None) -> None:

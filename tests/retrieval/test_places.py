@@ -41,6 +41,31 @@ def test_places_found_normalised_and_compared_through_the_kb_regions() -> None:
     assert p.agreement(frozenset(), frozenset({"重庆"})) == 0
 
 
+def test_a_province_named_by_the_question_and_not_by_the_entry_is_a_conflict() -> None:
+    p = Places(REGIONS)
+    # Guangdong's 办事指南 (by its region) against a question about Beijing or Shanghai
+    assert p.province_conflict(
+        "北京的造价工程师变更注册要什么材料", "注册造价工程师变更注册需要哪些材料", "440000"
+    )
+    assert p.province_conflict("在上海想办外籍人员子女学校", "设立外籍人员子女学校由哪个部门办理", "440100")
+    # topic entries name their province in the question
+    assert p.province_conflict("广西现在是几级响应", "新疆启动了重大突发公共卫生事件几级响应", None)
+    # a city of the KB's regions lies in its province; 港澳 names both
+    assert not p.province_conflict("天水的公积金怎么取", "公积金提取需要哪些材料", "620000")
+    assert not p.province_conflict("广州律师转所找谁审核", "律师执业变更审核由哪个部门办理", "440000")
+    assert not p.province_conflict(
+        "我是香港的牙医 想认定医师资格", "港澳医师内地医师资格认定需要哪些材料", "440000"
+    )
+    assert p.provinces("港澳居民来往内地通行证") == {"香港", "澳门"}
+    # no province on one side, or a city the KB cannot place: no conflict
+    assert not p.province_conflict(
+        "造价工程师变更注册要什么材料", "注册造价工程师变更注册需要哪些材料", "440000"
+    )
+    assert not p.province_conflict("北京的企业稳岗", "企业稳岗返还政策有哪些", None)
+    assert not p.province_conflict("呼和浩特企业缓缴公积金", "内蒙古自治区企业缓缴住房公积金", None)
+    assert not p.province_conflict("除了湖北 申报期限延到几号", "除湖北省外纳税申报期限延至何时", None)
+
+
 @pytest.fixture
 def two_cities(session: Session) -> dict[str, int]:
     src = factories.source(session, code="covid-topic", tier="topic", region_code=None).code
