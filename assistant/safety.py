@@ -73,6 +73,10 @@ _CHITCHAT = re.compile(
 )
 
 
+# How an office treated the caller (窗口的人一直在玩手机, 前前后后跑了四趟, 推来推去) is a complaint even
+# where the office's window or the matter is named, unless the caller asks where to complain.
+_CONDUCT = re.compile(r"玩手机|跑了(?:好)?[几两三四五六七八九十\d]+趟|推来推去|踢皮球|推诿|刁难")
+_ASKS_CHANNEL = re.compile(r"(投诉|举报|监督)(电话|热线|渠道)|(怎么|如何|去哪|哪里|在哪|往哪)(投诉|举报)")
 # A complaint word inside a question about the channel (投诉电话多少, 举报奖励去哪办, 火灾认定复核)
 # is an information request the KB answers; these cues mark that.
 _INFO_REQUEST = re.compile(
@@ -115,6 +119,8 @@ def screen(raw: str | bytes | None) -> Screen:
     urgent = urgency(text)
     if urgent.urgent and not _ADMIN_REQUEST.search(text):
         return Screen("emergency", text, f"possible emergency: {', '.join(urgent.reasons)}")
+    if (m := _CONDUCT.search(text)) and not _ASKS_CHANNEL.search(text):
+        return Screen("complaint", text, f"complaint about how an office served: {m.group(0)}")
     if (m := _COMPLAINT.search(text)) and not info:
         return Screen("complaint", text, f"complaint or report: {m.group(0)}")
     if (m := _CHITCHAT.search(text)) and not info:

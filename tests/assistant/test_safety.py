@@ -54,6 +54,11 @@ from assistant.safety import MAX_MESSAGE_CHARS, mask, screen
         ("给我讲讲公积金贷款的历史利率", "ok"),
         ("我们单位有个员工食堂 疫情期间食堂这块谁来管 有啥要求", "ok"),
         ("小区门口的垃圾谁来管管", "complaint"),
+        ("去办事大厅办个证 窗口那个工作人员一直在玩手机 前前后后跑了四趟", "complaint"),
+        ("社保局和医保局推来推去 到现在也没给我办", "complaint"),
+        # ... but asking how many trips a matter takes is a service question
+        ("办居住证要跑几趟", "ok"),
+        ("窗口工作人员玩手机不理人 投诉电话是多少", "ok"),
         ("你好", "chitchat"),
         ("给我讲个笑话", "chitchat"),
         ("护照在哪里办理", "ok"),
