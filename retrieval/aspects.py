@@ -26,7 +26,7 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|((在|去|到|上)(哪|那)|哪里|哪儿)(里|理|儿)?(能|可以)?(看|查)"
         ),
     ),
-    ("consult_phone", re.compile(r"电话|热线|号码|咨询找谁|打给谁|联系方式")),
+    ("consult_phone", re.compile(r"电话|热线|号码|咨询找谁|打给谁|联系方式|问谁|找谁问")),
     (
         "department",
         re.compile(

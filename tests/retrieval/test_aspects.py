@@ -81,6 +81,7 @@ def matter(session: Session) -> dict[str, int]:
         # 投诉 and 咨询 as speech recognition writes them
         ("资询了半天没人理 投述打啥电话", "complain_phone"),
         ("资询电话是多少", "consult_phone"),
+        ("个税说可以先备案不交 问谁", "consult_phone"),
     ],
 )
 def test_asked_aspect_reads_spoken_asks(question: str, aspect: str | None) -> None:
