@@ -276,10 +276,11 @@ def test_the_backstop_raises_few_alarms_on_ordinary_requests() -> None:
     assert len(flagged) <= 1, flagged
 
 
-# Written letters (12345 web messages) are read sentence by sentence: only a danger told as now counts.
+# Written letters (12345 web messages) are read without their past-dated sentences.
 _PREAMBLE = (
     "尊敬的领导您好，我是本市的一名普通市民，平时工作很忙，很少给政府写信，今天实在是没有办法了才写这封信，"
     "希望领导能够看到并且重视。我们这里的老百姓都很朴实，有事情也不愿意麻烦政府，但是这件事情确实需要政府出面解决，谢谢。"
+    "我想反映一个情况，麻烦领导帮忙看一下，实在是着急。"
 )
 
 
@@ -298,6 +299,20 @@ _PREAMBLE = (
             "我们村后山这几天连续下暴雨。现在山上正在往下冲泥石流，山下就是村小学。请立即组织转移！",
             "disaster",
         ),
+        # a review's letters: no "now" word, the "now" a sentence before, a rule across a full stop,
+        # words that are no past (一年级, 之前, 事发地点, today's date with 正在)
+        (
+            "我母亲有老年痴呆，今天早上出门后就不见了，手机也没带，到处都找不到。请帮忙寻找！",
+            "missing_person",
+        ),
+        ("我父亲倒在地上，叫不醒，没有呼吸了。请派救护车！", "medical"),
+        ("现在情况非常危险！楼道里燃气味很浓。请派人处理。", "gas_leak"),
+        ("我母亲有老年痴呆。今天早上出门，现在联系不上。", "missing_person"),
+        ("我家孩子上一年级，现在被困在电梯里出不来了。", "trapped"),
+        ("后来火越烧越大，现在已经烧到二楼了。", "fire"),
+        ("在消防车赶到之前，火势正在蔓延，楼上还有人被困。", "fire"),
+        ("事发地点在城关区某路12号，楼道里燃气味很浓，正在漏气。", "gas_leak"),
+        ("今天5月3日晚上，楼道里燃气味很浓，正在漏气。", "gas_leak"),
     ],
 )
 def test_a_letter_telling_of_a_danger_now_is_urgent(body: str, reason: str) -> None:
@@ -324,7 +339,7 @@ def test_a_letter_narrating_a_past_event_is_not_urgent(body: str) -> None:
 @pytest.mark.shared
 def test_few_real_letters_are_flagged(shared_dir) -> None:
     """Most gov_messages letters are complaints about the past; read whole, the rules flagged 75 of
-    these 800 (9 %), sentence by sentence 29 (3.6 %)."""
+    these 800 (9 %), without their past-dated sentences 64 (8 %)."""
     import csv
     import random
 
@@ -334,4 +349,4 @@ def test_few_real_letters_are_flagged(shared_dir) -> None:
     random.Random(0).shuffle(rows)
     letters = [r["留言主题"] + "。" + r["留言详情"] for r in rows[:800]]
     flagged = [t[:60] for t in letters if urgency(t).urgent]
-    assert len(flagged) <= 40, f"{len(flagged)} of 800 letters flagged: {flagged[:10]}"
+    assert len(flagged) <= 70, f"{len(flagged)} of 800 letters flagged: {flagged[:10]}"
