@@ -20,13 +20,13 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "online",
         re.compile(
-            r"网上|线上|在线|网站|网址|(?:哪个|什么|啥|哪|那个)平台|平台上|app|小程序|公众号|手机上|掌上|不想跑|不用跑|不跑|邮寄"
+            r"网上|线上|在线|网站|网址|(?:哪个|什么|啥|哪|那个)平台|平台(?:上|能|可以|办|查|申请|申报|登录)|在.{0,8}平台(?:上|办|申请|申报|查)|app|小程序|公众号|手机上|掌上|不想跑|不用跑|不跑|邮寄"
             # the provinces' service apps: 甘快办 (Gansu), 粤省事 (Guangdong)
             r"|甘快办|粤省事"
             r"|((在|去|到|上)(哪|那)|哪里|哪儿)(里|理|儿)?(能|可以)?(看|查)"
         ),
     ),
-    ("consult_phone", re.compile(r"电话|热线|号码|咨询找谁|打给谁|联系方式|问谁|找谁问")),
+    ("consult_phone", re.compile(r"电话|热线|号码|咨询找谁|打给谁|联系方式|(?<![请想])问谁|找谁问")),
     (
         "department",
         re.compile(
@@ -71,6 +71,7 @@ ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             # not a bare 东西 or 平台 above: 买东西发现秤不准, 托带一个大平台 name things, not asks
             r"材料|资料|带什么|带啥|带哪些|要带|准备什么|准备哪些|准备啥|提交什么|提交哪些|手续|证件"
+            r"|(?:准备|带|交|提交|需要|所需)的?东西"
         ),
     ),
     (

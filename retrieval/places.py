@@ -101,6 +101,11 @@ _ETHNIC = [
     "景颇族",
 ]
 _PROVINCE_SET = frozenset(PROVINCES)
+_SARS = frozenset({"香港", "澳门", "台湾"})
+_NOT_THE_PLACE = re.compile(
+    r"除了?(?:" + "|".join(PROVINCES) + r")(?:省|市|自治区|地区)?(?:以?外|之外)?"
+    r"|(?:" + "|".join(PROVINCES) + r")(?=路|街|大道|大街|巷|时间|枸杞)"
+)
 # a region's short name joins the gazetteer only when it is not a common word (合作市 → 合作, 安定区 →
 # 安定 and 清水县 → 清水 are words first): jieba's frequency below this
 SHORT_NAME_MAX_FREQ = 800
@@ -244,17 +249,20 @@ class Places:
         return self._interned.setdefault(got, got)
 
     def provinces(self, text: str, region_code: str | None = None) -> frozenset[str]:
-        """The provinces ``text`` names, by name (上海, 浙江省, 港澳 for both) or through a KB region
-        inside one (广州 → 广东), and the province of ``region_code``."""
-        found = {p for p in self.of(text) if p in _PROVINCE_SET}
-        if "港澳" in text:
-            found |= {"香港", "澳门"}
+        """The provinces ``text`` names, by name (上海, 浙江省, 港澳台 for each) or through a KB region
+        inside one (广州 → 广东), and the province of ``region_code``. Not a province: one excluded
+        (除湖北省外), a street or a time named after one (江西路, 北京时间), or 香港, 澳门 and 台湾, whose
+        people ask about the mainland's procedures."""
+        text = _NOT_THE_PLACE.sub("", text)
+        found: set[str] = set()
         for place in self.of(text):
+            if place in _PROVINCE_SET:
+                found.add(place)
             for code in self._codes.get(place, ()):
                 found.add(self._province_of(code))
         if region_code and region_code in self.regions:
             found.add(self._province_of(region_code))
-        return frozenset(found)
+        return frozenset(found - _SARS)
 
     def _province_of(self, code: str) -> str:
         cur = code
@@ -262,12 +270,17 @@ class Places:
             cur = self.regions[cur][0]  # type: ignore[assignment]
         return norm_place(self.regions[cur][2]) if cur in self.regions else ""
 
-    def province_conflict(self, question: str, entry_question: str, entry_region: str | None) -> bool:
+    def province_conflict(
+        self, question: str, entry_question: str, entry_region: str | None, asker_region: str | None = None
+    ) -> bool:
         """The question names a province and the entry is about others only: 北京的造价工程师变更注册
-        against Guangdong's 办事指南, 广西现在是几级响应 against 新疆's. Cities outside the KB's regions
-        are not placed (呼和浩特 is in 内蒙古 for nobody here), so they never conflict."""
+        against Guangdong's 办事指南, 广西现在是几级响应 against 新疆's. Never when the asker lives in the
+        entry's province (在上海看病回来怎么报销 asks a Gansu caller's own office about another place),
+        and cities outside the KB's regions are not placed (呼和浩特), so they never conflict."""
         asked = self.provinces(question)
         if not asked:
             return False
         named = self.provinces(entry_question, entry_region)
+        if asker_region and asker_region in self.regions and self._province_of(asker_region) in named:
+            return False
         return bool(named) and not (asked & named)

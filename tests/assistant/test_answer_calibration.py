@@ -371,8 +371,7 @@ def test_a_question_about_another_province_is_not_answered_by_this_ones_entry(de
     assert feats["place_conflict"] == 0.0
 
 
-
-def test_a_feature_far_outside_the_fitted_range_counts_no_more_than_its_edge() -> None:
+def test_a_feature_far_outside_the_fitted_range_raises_confidence_no_more_than_its_edge() -> None:
     import math
 
     from assistant.calibration import Z_CLIP, Calibrator
@@ -381,5 +380,6 @@ def test_a_feature_far_outside_the_fitted_range_counts_no_more_than_its_edge() -
     edge = 1 / (1 + math.exp(-Z_CLIP))
     feats = {"cover_query": 1.0}
     assert cal.probability({**feats, "score": 100.0}) == pytest.approx(edge)
-    assert cal.probability({**feats, "score": -100.0}) == pytest.approx(1 - edge)
+    # evidence against the hit is left whole
+    assert cal.probability({**feats, "score": -10.0}) == pytest.approx(1 / (1 + math.exp(10.0)))
     assert cal.probability({**feats, "score": 1.0}) == pytest.approx(1 / (1 + math.exp(-1.0)))

@@ -55,10 +55,18 @@ from assistant.safety import MAX_MESSAGE_CHARS, mask, screen
         ("我们单位有个员工食堂 疫情期间食堂这块谁来管 有啥要求", "ok"),
         ("小区门口的垃圾谁来管管", "complaint"),
         ("去办事大厅办个证 窗口那个工作人员一直在玩手机 前前后后跑了四趟", "complaint"),
+        ("前前后后跑了四趟还没办下来", "complaint"),
         ("社保局和医保局推来推去 到现在也没给我办", "complaint"),
         # ... but asking how many trips a matter takes is a service question
         ("办居住证要跑几趟", "ok"),
         ("窗口工作人员玩手机不理人 投诉电话是多少", "ok"),
+        # questions that only share the words (a review's inputs)
+        ("开车玩手机扣几分", "ok"),
+        ("孩子上课玩手机学校能没收吗", "ok"),
+        ("在单位被领导刁难 能申请劳动仲裁吗", "ok"),
+        ("公务员推诿扯皮怎么问责 有什么规定", "ok"),
+        ("办事跑了两趟还没办成 最多跑一次政策是什么", "ok"),
+        ("小区里面能踢皮球吗", "ok"),
         ("你好", "chitchat"),
         ("给我讲个笑话", "chitchat"),
         ("护照在哪里办理", "ok"),

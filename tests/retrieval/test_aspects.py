@@ -80,7 +80,12 @@ def matter(session: Session) -> dict[str, int]:
         ("要带什么东西", "materials"),
         # 投诉 and 咨询 as speech recognition writes them
         ("资询了半天没人理 投述打啥电话", "complain_phone"),
-        ("资询电话是多少", "consult_phone"),
+        ("资询找谁", "consult_phone"),  # 资询 read back as 咨询: 咨询找谁, not 找谁 (department)
+        ("请问谁负责审批", "department"),
+        ("请问谁可以申请", "criteria"),
+        ("政务服务平台能办吗", "online"),
+        ("可以在国家政务服务平台办理吗", "online"),
+        ("要准备的东西有哪些", "materials"),
         ("个税说可以先备案不交 问谁", "consult_phone"),
     ],
 )

@@ -42,7 +42,7 @@ def test_synonyms_apply_the_same_way_to_queries_and_documents(tok: Tokenizer) ->
         ("人设部有啥特殊照顾", "人社部关于医护人员工伤的通知", "人社"),
         ("想在网上申请临时号排", "新购置车申请临时号牌", "号牌"),
         ("增量留底税额是啥意思", "增量留抵税额是指什么", "留抵"),
-        ("执业证丢了补办要多久", "执业证书遗失补发", "遗失"),
+        ("执业证弄丢了补办要多久", "执业证书遗失补发", "遗失"),
     ],
 )
 def test_spoken_words_meet_the_guides_words(tok: Tokenizer, spoken: str, written: str, term: str) -> None:
