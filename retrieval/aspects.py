@@ -17,10 +17,12 @@ from retrieval.tokenize import normalize
 # First match wins: the more specific asks come first (投诉电话 before 电话, 网上在哪办 before 在哪办).
 ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("complain_phone", re.compile(r"投诉|不满意|有意见|监督电话|举报电话")),
+    # an office asked for by name outranks a matter named after its channel (在线报名 是哪个单位搞的)
+    ("department", re.compile(r"哪个部门|什么部门|哪个单位|哪家单位|什么单位|谁负责")),
     (
         "online",
         re.compile(
-            r"网上|线上|在线|网站|网址|(?:哪个|什么|啥|哪|那个)平台|平台(?:上|能|可以|办|查|申请|申报|登录)|在.{0,8}平台(?:上|办|申请|申报|查)|app|小程序|公众号|手机上|掌上|不想跑|不用跑|不跑|邮寄"
+            r"网上|线上|在线|网站|网址|(?:[去在到从上](?:哪|那)|哪)(?:里|儿)?(?:能|可以)?下载|下载(?:地址|链接)|(?:哪个|什么|啥|哪|那个)平台|平台(?:上|能|可以|办|查|申请|申报|登录)|在.{0,8}平台(?:上|办|申请|申报|查)|app|小程序|公众号|手机上|掌上|不想跑|不用跑|不跑|邮寄"
             # the provinces' service apps: 甘快办 (Gansu), 粤省事 (Guangdong)
             r"|甘快办|粤省事"
             r"|((在|去|到|上)(哪|那)|哪里|哪儿)(里|理|儿)?(能|可以)?(看|查)"

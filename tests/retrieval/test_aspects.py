@@ -86,6 +86,9 @@ def matter(session: Session) -> dict[str, int]:
         ("政务服务平台能办吗", "online"),
         ("可以在国家政务服务平台办理吗", "online"),
         ("要准备的东西有哪些", "materials"),
+        ("一物一证在线报名 是哪个单位搞的", "department"),
+        ("林业调查规划院的技术文件 去哪下载", "online"),
+        ("要下载资料 申请了一般多久能办好", "time_limit"),
         ("个税说可以先备案不交 问谁", "consult_phone"),
     ],
 )
