@@ -347,28 +347,20 @@ def test_a_question_about_another_province_is_not_answered_by_this_ones_entry(de
     from retrieval import build_engine
 
     engine = build_engine(session=demo_session, embedder=None)
-    hits, feats, _ = search_features(
-        engine=engine,
-        session=demo_session,
-        query="北京的城乡居民养老保险在哪里参保登记",
-        region=None,
-        mode="bm25",
-    )
-    assert hits[0].region_code and hits[0].region_code.startswith("62")  # the Gansu entry is found...
-    assert feats["place_conflict"] == 1.0 and held_back(feats) == PLACE_CONFLICT  # ...but not given
-    d = decide(
-        engine=engine, question="北京的城乡居民养老保险在哪里参保登记", region=None, session=demo_session
-    )
+    asked = "北京的城乡居民养老保险在哪里参保登记"
+    d = decide(engine=engine, question=asked, region=None, session=demo_session)
     assert d.decision != "answer"
-    # a place inside the entry's province is no conflict
-    _, feats, _ = search_features(
-        engine=engine,
-        session=demo_session,
-        query="天水的城乡居民养老保险在哪里参保登记",
-        region=None,
-        mode="bm25",
-    )
-    assert feats["place_conflict"] == 0.0
+    for query, region, conflict in (
+        (asked, None, 1.0),  # the Gansu entry is found but not given
+        (asked, "620500", 0.0),  # a 天水 caller asks their own office about Beijing
+        ("天水的城乡居民养老保险在哪里参保登记", None, 0.0),  # a place inside the entry's province
+    ):
+        hits, feats, _ = search_features(
+            engine=engine, session=demo_session, query=query, region=region, mode="bm25"
+        )
+        assert hits[0].region_code and hits[0].region_code.startswith("62")
+        assert feats["place_conflict"] == conflict, query
+        assert (held_back(feats) == PLACE_CONFLICT) == bool(conflict)
 
 
 def test_a_feature_far_outside_the_fitted_range_raises_confidence_no_more_than_its_edge() -> None:
