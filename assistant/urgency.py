@@ -265,9 +265,9 @@ def learned_score(text: str, backstop=None) -> float:  # type: ignore[no-untyped
 # A written letter (12345 web messages, 留言) narrates months of history: 2015年被砍伤, 当时昏迷. In
 # one, what its past-dated sentences tell (a year, 去年, 当时, 那天, 三个月前 ...; unless they say it
 # goes on: 现在, 正在, 还在 ...) is left out before the rules read the rest, so a danger told without a
-# date still counts wherever its "now" is. Of 800
-# real gov_messages letters the rules flagged 75 (9 %) read whole and 64 read so.
-# Calls and tickets (under 150 characters; ASR text has no sentences) are read whole.
+# date still counts wherever its "now" is. Of 800 real gov_messages letters the rules flagged 75 (9 %)
+# read whole and 64 read so. Calls and tickets (under 150 characters; ASR text has no sentences) are
+# read whole.
 LETTER_MIN_CHARS = 150
 LETTER_MIN_SENTENCES = 3
 _SENTENCE = re.compile(r"[。！？!?；;]+")
