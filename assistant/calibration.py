@@ -24,8 +24,9 @@ the lowest answer threshold with at most 1 % of those answered wrongly, and the 
 threshold at which 98 % of the out-of-KB requests of dev and the probes are still handed over (the
 meta's ``threshold_rechosen``); a refit with those sets scored no better on the one none had seen. The models
 are bound to the KB and to retrieval: refit after either changes. Whatever the confidence,
-``held_back`` keeps two kinds of top hit from being a direct answer (another matter than the
-question's subject; one aspect of a matter for a question naming none).
+``held_back`` keeps some top hits from being a direct answer whatever their confidence: another
+matter than the question's subject, another province than the one the question names, a much
+narrower entry for a short general question, one aspect of a matter for a question naming none.
 """
 
 from __future__ import annotations

@@ -74,13 +74,14 @@ _CHITCHAT = re.compile(
 
 
 # How an office treated the caller (窗口的人一直在玩手机, 前前后后跑了四趟, 推来推去) is a complaint even
-# where the office's window or the matter is named, unless the caller asks where to complain.
+# where the office's window or the matter is named, unless the caller asks where to complain or what
+# the rules are.
 _CONDUCT = re.compile(
     r"(?:工作人员|窗口|办事员|柜台|职员|民警|他们|那人|那个人).{0,10}(?:一直|光|就|在)玩手机"
     r"|跑了(?:好)?[几两三四五六七八九十\d]+趟.{0,6}(?:没|不|还)|推来推去|互相推诿|(?:来回|互相)踢皮球|踢来踢去"
 )
 # ... a question about the rules for such conduct is not (公务员推诿怎么问责, 最多跑一次政策是什么)
-_ASKS_CHANNEL = re.compile(
+_ASKS_CHANNEL_OR_RULES = re.compile(
     r"(投诉|举报|监督)(电话|热线|渠道)|(怎么|如何|去哪|哪里|在哪|往哪)(投诉|举报)|政策|规定|问责|处罚|扣几分"
 )
 # A complaint word inside a question about the channel (投诉电话多少, 举报奖励去哪办, 火灾认定复核)
@@ -125,7 +126,7 @@ def screen(raw: str | bytes | None) -> Screen:
     urgent = urgency(text)
     if urgent.urgent and not _ADMIN_REQUEST.search(text):
         return Screen("emergency", text, f"possible emergency: {', '.join(urgent.reasons)}")
-    if (m := _CONDUCT.search(text)) and not _ASKS_CHANNEL.search(text):
+    if (m := _CONDUCT.search(text)) and not _ASKS_CHANNEL_OR_RULES.search(text):
         return Screen("complaint", text, f"complaint about how an office served: {m.group(0)}")
     if (m := _COMPLAINT.search(text)) and not info:
         return Screen("complaint", text, f"complaint or report: {m.group(0)}")
