@@ -391,7 +391,7 @@ def search_features(
         steered=bool(hits) and hits[0].entry_id != result.hits[0].entry_id,
     )
     # not model features: the decision rules of held_back read them
-    feats["aspect_entry"] = float(bool(hits) and _aspect_of(session, hits[0].entry_id) is not None)
+    feats["aspect_entry"] = float(bool(hits) and _one_aspect_of_several(session, hits[0].entry_id))
     feats["subject_cover"] = subject_cover(query, hits)
     feats["content_chars"] = content_chars(query)
     feats["place_conflict"] = float(place_conflict(engine, query, hits, region))
@@ -423,11 +423,24 @@ def subject_cover(query: str, hits: Sequence[HitLike]) -> float:
     return float(len(_bigrams(subject_of(query)) & _bigrams(hits[0].question + hits[0].matched_question)))
 
 
-def _aspect_of(session: Any, entry_id: int) -> str | None:
+def _one_aspect_of_several(session: Any, entry_id: int) -> bool:
+    """The entry answers one aspect of a matter whose other aspects the KB also answers (a 办事指南
+    matter's phone, place, materials...): a question naming no aspect could mean any of them. An
+    entry that is its matter's only aspect in the KB (a hotline's 一问一答 entry tagged "process")
+    answers its matter whole."""
+    from sqlalchemy import func, select
+
     from kb.models import Entry
 
     entry = session.get(Entry, entry_id)
-    return entry.aspect if entry is not None else None
+    if entry is None or entry.aspect is None or entry.matter_key is None:
+        return False
+    aspects = session.scalar(
+        select(func.count(func.distinct(Entry.aspect))).where(
+            Entry.matter_key == entry.matter_key, Entry.status == "published", Entry.aspect.is_not(None)
+        )
+    )
+    return (aspects or 0) >= 2
 
 
 OFF_SUBJECT = "the entry is about another matter than the question's subject"
@@ -466,7 +479,8 @@ def held_back(feats: dict[str, float]) -> str | None:
     ):
         return OVER_SPECIFIC
     if feats.get("aspect_entry") == 1.0 and feats.get("aspect_match") == 0.5:
-        # one aspect of a 办事指南 matter (its phone, its place...) for a question naming none
+        # one aspect of a 办事指南 matter (its phone, its place...) for a question naming none; an
+        # entry that is its matter's only aspect in the KB answers the matter whole (aspect_entry 0)
         return "the question names no aspect of the matter"
     return None
 

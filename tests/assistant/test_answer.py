@@ -53,6 +53,25 @@ def test_asker_region_gets_the_local_entry(demo_kb: DemoKB, demo_session: Sessio
 
 
 @pytest.mark.parametrize(
+    ("question", "region", "city"),
+    [
+        ("医保异地就医怎么备案", "620100", "兰州"),  # the README's example, asked by the demo citizen
+        ("公积金怎么提取", "620100", "兰州"),
+        ("医保异地就医怎么备案", "620503", "天水"),  # a 麦积区 caller: the city's entry, its county has none
+        ("失业金怎么领", "620100", "兰州"),
+    ],
+)
+def test_a_how_to_question_gets_the_callers_city_entry(
+    demo_kb: DemoKB, demo_session: Session, question: str, region: str, city: str
+) -> None:
+    # the demo's entries each carry an aspect but are their matter's only one: a question naming no
+    # aspect is still answered (held_back holds back only one aspect of a matter with several)
+    d = ask(demo_kb, demo_session, question, region=region)
+    assert d.decision == "answer", d.reason
+    assert city in d.citations[0]["question"]
+
+
+@pytest.mark.parametrize(
     "question",
     ["我要投诉小区物业乱收费", "楼上邻居天天半夜蹦迪吵得睡不着", "老板拖欠我三个月工资不给"],
 )
@@ -263,6 +282,16 @@ def test_a_matter_question_naming_no_aspect_gets_the_aspects_to_choose_from(sess
             external_key=f"test:passport:{aspect}",
         )
     factories.entry(session, question="社保卡丢了怎么补办？", answer="到社保经办窗口补办。")
+    # a hotline 一问一答 entry tagged with an aspect, the only one of its matter: it answers the matter whole
+    factories.entry(
+        session,
+        source_code=guide,
+        question="居住证怎么办理？",
+        answer="到居住地派出所申领，或在政务服务网上申请。",
+        matter_key="居住证办理",
+        aspect="process",
+        external_key="test:residence:process",
+    )
     session.flush()
     engine = build_engine(session=session, embedder=None)
     names = (*FEATURES, *VERIFY_FEATURES)
@@ -288,6 +317,9 @@ def test_a_matter_question_naming_no_aspect_gets_the_aspects_to_choose_from(sess
         "test:passport:location",
         "test:passport:materials",
     }
+
+    whole = decide(engine=engine, question="居住证这个事怎么弄", region=None, session=session, calibrator=sure)
+    assert whole.decision == "answer" and whole.entry_external_key == "test:residence:process"
 
     # a matter the KB does not hold, asked with a known aspect: the model's certainty is not enough
     other = decide(
