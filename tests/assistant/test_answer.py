@@ -318,7 +318,9 @@ def test_a_matter_question_naming_no_aspect_gets_the_aspects_to_choose_from(sess
         "test:passport:materials",
     }
 
-    whole = decide(engine=engine, question="居住证这个事怎么弄", region=None, session=session, calibrator=sure)
+    whole = decide(
+        engine=engine, question="居住证这个事怎么弄", region=None, session=session, calibrator=sure
+    )
     assert whole.decision == "answer" and whole.entry_external_key == "test:residence:process"
 
     # a matter the KB does not hold, asked with a known aspect: the model's certainty is not enough
