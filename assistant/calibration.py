@@ -423,24 +423,45 @@ def subject_cover(query: str, hits: Sequence[HitLike]) -> float:
     return float(len(_bigrams(subject_of(query)) & _bigrams(hits[0].question + hits[0].matched_question)))
 
 
+# Aspects that answer with a number or a name only: never a matter whole, whatever else the KB holds
+NARROW_ASPECTS = frozenset({"consult_phone", "complain_phone", "department"})
+
+
 def _one_aspect_of_several(session: Any, entry_id: int) -> bool:
-    """The entry answers one aspect of a matter whose other aspects the KB also answers (a 办事指南
-    matter's phone, place, materials...): a question naming no aspect could mean any of them. An
-    entry that is its matter's only aspect in the KB (a hotline's 一问一答 entry tagged "process")
-    answers its matter whole."""
-    from sqlalchemy import func, select
+    """The entry answers one aspect of a matter that a question naming no aspect may not be after:
+    its phone or office (``NARROW_ASPECTS``), or one of several aspects that the same source answers
+    for the same region (a 办事指南 matter's place, materials, time limit...). An entry that is its
+    matter's only aspect there (a hotline's 一问一答 entry tagged "process") answers the matter whole.
+    Siblings count only where they could be given instead: published qa entries in force today."""
+    from datetime import date
+
+    from sqlalchemy import select
 
     from kb.models import Entry
 
     entry = session.get(Entry, entry_id)
-    if entry is None or entry.aspect is None or entry.matter_key is None:
+    if entry is None or entry.aspect is None:
         return False
-    aspects = session.scalar(
-        select(func.count(func.distinct(Entry.aspect))).where(
-            Entry.matter_key == entry.matter_key, Entry.status == "published", Entry.aspect.is_not(None)
-        )
+    if entry.aspect in NARROW_ASPECTS or entry.matter_key is None:
+        return True
+    same_region = (
+        Entry.region_code.is_(None) if entry.region_code is None else Entry.region_code == entry.region_code
     )
-    return (aspects or 0) >= 2
+    siblings = session.execute(
+        select(Entry.aspect, Entry.effective_from, Entry.expires_at).where(
+            Entry.matter_key == entry.matter_key,
+            Entry.source_id == entry.source_id,
+            same_region,
+            Entry.status == "published",
+            Entry.kind == "qa",
+            Entry.aspect.is_not(None),
+            Entry.aspect != entry.aspect,
+        )
+    ).all()
+    today = date.today()
+    return any(
+        not (start and today < start) and not (end and today > end) for _aspect, start, end in siblings
+    )
 
 
 OFF_SUBJECT = "the entry is about another matter than the question's subject"
@@ -480,7 +501,8 @@ def held_back(feats: dict[str, float]) -> str | None:
         return OVER_SPECIFIC
     if feats.get("aspect_entry") == 1.0 and feats.get("aspect_match") == 0.5:
         # one aspect of a 办事指南 matter (its phone, its place...) for a question naming none; an
-        # entry that is its matter's only aspect in the KB answers the matter whole (aspect_entry 0)
+        # entry that is its matter's only aspect in its source and region answers the matter whole
+        # unless it is a phone or an office (_one_aspect_of_several)
         return "the question names no aspect of the matter"
     return None
 

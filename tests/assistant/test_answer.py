@@ -384,3 +384,39 @@ def test_a_statement_is_not_answered_even_when_the_model_is_sure(session: Sessio
     told = decide(engine=engine, question="我们村的自来水供水时间一天只有两个小时", region=None,
                   session=session, calibrator=sure)  # fmt: skip
     assert told.decision != "answer" and told.reason == "a statement, not a question"
+
+
+def test_which_aspect_entries_a_question_naming_no_aspect_may_not_get(session: Session) -> None:
+    from assistant.calibration import _one_aspect_of_several
+
+    province = factories.source(session).code
+    city = factories.source(session, tier="city", region_code="620100").code
+
+    def make(src: str, aspect: str, **fields: object) -> int:
+        return factories.entry(
+            session,
+            source_code=src,
+            question=f"测试事项{aspect}？",
+            matter_key="测试事项",
+            aspect=aspect,
+            **fields,
+        ).id
+
+    only = make(city, "process", region_code="620100")
+    make(province, "location", region_code="620000")  # another source and region: not given instead
+    expired = make(city, "materials", region_code="620100", expires_at=date.today() - timedelta(days=1))
+    make(city, "criteria", region_code="620100", status="draft")
+    phone = factories.entry(
+        session,
+        source_code=city,
+        question="另一事项咨询电话？",
+        matter_key="另一事项",
+        aspect="consult_phone",
+    ).id
+    session.flush()
+    assert not _one_aspect_of_several(session, only)  # its siblings are expired, a draft, elsewhere
+    assert _one_aspect_of_several(session, phone)  # a phone number never answers a matter whole
+    make(city, "time_limit", region_code="620100")
+    session.flush()
+    assert _one_aspect_of_several(session, only)  # now the question may mean the time limit
+    assert _one_aspect_of_several(session, expired) is True
