@@ -79,10 +79,15 @@ _CHITCHAT = re.compile(
 _CONDUCT = re.compile(
     r"(?:工作人员|窗口|办事员|柜台|职员|民警|他们|那人|那个人).{0,10}(?:一直|光|就|在)玩手机"
     r"|跑了(?:好)?[几两三四五六七八九十\d]+趟.{0,6}(?:没|不|还)|推来推去|互相推诿|(?:来回|互相)踢皮球|踢来踢去"
+    # how staff spoke to the caller (态度太差了 俺问两句就吼俺), and a caller saying they will complain
+    # (我要投诉她, 俺们想举报): 俺/咱 are 我 in the north-west's speech
+    r"|(?:工作人员|窗口|办事员|柜台|职员|民警|医生|护士|司机).{0,12}态度.{0,3}(?:差|恶劣|不好|凶)|[吼骂凶](?:了)?(?:我|俺|咱)"
+    r"|(?:我|俺|咱)(?:们)?(?:就|一定)?(?:要|想)(?:投诉|举报)(?!.{0,3}(?:电话|热线|渠道|方式|途径))"
 )
 # ... a question about the rules for such conduct is not (公务员推诿怎么问责, 最多跑一次政策是什么)
 _ASKS_CHANNEL_OR_RULES = re.compile(
     r"(投诉|举报|监督)(电话|热线|渠道)|(怎么|如何|去哪|哪里|在哪|往哪)(投诉|举报)|政策|规定|问责|处罚|扣几分"
+    r"|(哪个|什么|啥)电话|电话(是|号码)?(多少|是啥|几号)"
 )
 # A complaint word inside a question about the channel (投诉电话多少, 举报奖励去哪办, 火灾认定复核)
 # is an information request the KB answers; these cues mark that.

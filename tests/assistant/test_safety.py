@@ -60,6 +60,12 @@ from assistant.safety import MAX_MESSAGE_CHARS, mask, screen
         # ... but asking how many trips a matter takes is a service question
         ("办居住证要跑几趟", "ok"),
         ("窗口工作人员玩手机不理人 投诉电话是多少", "ok"),
+        ("社保窗口那个工作人员态度太差了 俺问两句就吼俺 俺要投诉她", "complaint"),
+        ("办证窗口的人态度很差 我要投诉", "complaint"),
+        ("我想投诉 投诉电话是多少", "ok"),
+        ("办居住证一直卡着不给办 我想投诉 打哪个电话", "ok"),
+        ("俺想举报 举报渠道有哪些", "ok"),
+        ("服务窗口工作人员态度差的投诉电话", "ok"),
         # questions that only share the words (a review's inputs)
         ("开车玩手机扣几分", "ok"),
         ("孩子上课玩手机学校能没收吗", "ok"),
