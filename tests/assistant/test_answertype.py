@@ -1,0 +1,65 @@
+"""The answer-type check: a question asking an amount or a duration is not answered by an entry that
+states none (assistant/answertype.py, calibration.UNSTATED)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from assistant.answertype import unstated
+
+_WHERE = "答复口径：可在户籍所在地乡镇（街道）便民服务中心办理，需携带居民身份证。咨询电话：12333。"
+_HOW_MUCH = "答复口径：在本市创办企业的，每人给予一次性创业补贴5000元。"
+_HOW_LONG = "答复口径：线上申请转移接续，一般在15个工作日内完成。"
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "missing"),
+    [
+        ("创业补贴多久能到账", _HOW_MUCH, "a duration"),
+        ("失业金一个月能领多少钱", _WHERE, "an amount"),
+        ("报名费一科多少钱 在哪交", _WHERE, "an amount"),
+        ("创业补贴给多少", _HOW_MUCH, None),
+        ("公积金转移要多久", _HOW_LONG, None),
+        ("设备购置补贴补多少", "答复口径：实行设备购置50%补贴。", None),
+        ("方舱医院投了多少钱", "答复口径：安排中央预算内投资2.3亿元。", None),
+        ("办这个收费吗", "答复口径：本事项不收费。", None),
+        # words that only look like the asks (a review of the first version's false alarms)
+        ("一次能领多少发票", "答复口径：可以一次领取不超过2个月的发票用量。", None),
+        ("收费权质押登记去哪里办", _WHERE, None),
+        ("居住证在哪办", _WHERE, None),
+    ],
+)
+def test_unstated(question: str, answer: str, missing: str | None) -> None:
+    assert unstated(question, answer) == missing
+
+
+@pytest.mark.db
+def test_an_entry_that_does_not_state_the_duration_asked_is_not_the_answer(session: Session) -> None:
+    from assistant.answer import decide
+    from assistant.calibration import FEATURES, UNSTATED, VERIFY_FEATURES, Calibrator
+    from retrieval import build_engine
+    from tests import factories
+
+    factories.entry(session, question="城乡居民养老保险在哪里参保登记？", answer=_WHERE)
+    factories.entry(session, question="公积金账户怎么转移？", answer=_HOW_LONG)
+    for q in ("护照在哪里办理？", "社保卡丢了怎么补办？", "驾驶证到期了在哪里换证？", "低保怎么申请？"):
+        factories.entry(session, question=q, answer=_WHERE)  # BM25 needs a corpus to weigh words
+    session.flush()
+    engine = build_engine(session=session, embedder=None)
+    names = (*FEATURES, *VERIFY_FEATURES)
+    sure = Calibrator(
+        coef=[0.0] * len(names),
+        intercept=6.0,
+        mean=[0.0] * len(names),
+        scale=[1.0] * len(names),
+        features=names,
+    )
+
+    def ask(q: str):  # type: ignore[no-untyped-def]
+        return decide(engine=engine, question=q, region=None, session=session, calibrator=sure)
+
+    assert ask("城乡居民养老保险参保登记要多久").reason == UNSTATED
+    assert ask("城乡居民养老保险参保登记要多久").decision != "answer"
+    assert ask("公积金账户转移要多久").decision == "answer"
+    assert ask("城乡居民养老保险在哪里参保登记").decision == "answer"
