@@ -213,8 +213,8 @@ def test_spot_checks_by_region(session: Session) -> None:
     )
     assert answer(PROVINCE, *heating).region_code == PROVINCE
     # 天水 overrides the 公积金 phone with its own 0938 number; 兰州 with 0931
-    assert "0938-12329" in answer(MAIJI, "住房公积金提取", "consult_phone").answer
-    assert "0931-12329" in answer("620102", "住房公积金提取", "consult_phone").answer
+    assert "0938-12329" in answer(MAIJI, "住房公积金提取", "process").answer
+    assert "0931-12329" in answer("620102", "住房公积金提取", "process").answer
     # 兰州 overrides 失业保险金申领, 天水 does not: a 天水 asker gets the province's answer
     unemployment = answer(TIANSHUI, "失业保险金申领", "location")
     assert unemployment.region_code == PROVINCE and "0931" not in unemployment.answer
