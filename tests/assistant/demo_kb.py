@@ -42,3 +42,12 @@ def demo_session(demo_kb: DemoKB) -> Iterator[Session]:
     """A session on the demo database whose work is rolled back after the test."""
     with rolled_back_session(demo_kb.db.engine) as s:
         yield s
+
+
+def sure_calibrator() -> Any:
+    """A real model that is sure of every top hit: only the decision rules stand between it and an answer."""
+    from assistant.calibration import FEATURES, VERIFY_FEATURES, Calibrator
+
+    names = (*FEATURES, *VERIFY_FEATURES)
+    n = len(names)
+    return Calibrator(coef=[0.0] * n, intercept=6.0, mean=[0.0] * n, scale=[1.0] * n, features=names)

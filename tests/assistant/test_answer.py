@@ -261,7 +261,7 @@ def test_a_model_fitted_on_other_retrieval_params_is_not_used(demo_kb: DemoKB) -
 
 
 def test_a_matter_question_naming_no_aspect_gets_the_aspects_to_choose_from(session: Session) -> None:
-    from assistant.calibration import FEATURES, OFF_SUBJECT, VERIFY_FEATURES, Calibrator
+    from assistant.calibration import OFF_SUBJECT
     from retrieval import build_engine
 
     matter = "普通护照签发"
@@ -294,15 +294,7 @@ def test_a_matter_question_naming_no_aspect_gets_the_aspects_to_choose_from(sess
     )
     session.flush()
     engine = build_engine(session=session, embedder=None)
-    names = (*FEATURES, *VERIFY_FEATURES)
-    # a real model that is sure of every top hit: only the decision rules stand between it and an answer
-    sure = Calibrator(
-        coef=[0.0] * len(names),
-        intercept=6.0,
-        mean=[0.0] * len(names),
-        scale=[1.0] * len(names),
-        features=names,
-    )
+    sure = demo_fixtures.sure_calibrator()
 
     asked = decide(
         engine=engine, question="普通护照签发在那办", region=None, session=session, calibrator=sure
@@ -365,7 +357,6 @@ def test_short_topics_stay_bare_topics(text: str) -> None:
 
 
 def test_a_statement_is_not_answered_even_when_the_model_is_sure(session: Session) -> None:
-    from assistant.calibration import FEATURES, VERIFY_FEATURES, Calibrator
     from retrieval import build_engine
 
     factories.entry(session, question="农村自来水供水时间是怎么规定的？", answer="每天6时至22时供水。")
@@ -374,9 +365,7 @@ def test_a_statement_is_not_answered_even_when_the_model_is_sure(session: Sessio
     factories.entry(session, question="普通护照在哪里办理？", answer="出入境管理局。")
     session.flush()
     engine = build_engine(session=session, embedder=None)
-    names = (*FEATURES, *VERIFY_FEATURES)
-    sure = Calibrator(coef=[0.0] * len(names), intercept=6.0, mean=[0.0] * len(names),
-                      scale=[1.0] * len(names), features=names)  # fmt: skip
+    sure = demo_fixtures.sure_calibrator()
     asked = decide(engine=engine, question="农村自来水供水时间咋规定的", region=None, session=session,
                    calibrator=sure)  # fmt: skip
     assert asked.decision == "answer", asked.reason

@@ -37,9 +37,10 @@ def test_unstated(question: str, answer: str, missing: str | None) -> None:
 @pytest.mark.db
 def test_an_entry_that_does_not_state_the_duration_asked_is_not_the_answer(session: Session) -> None:
     from assistant.answer import decide
-    from assistant.calibration import FEATURES, UNSTATED, VERIFY_FEATURES, Calibrator
+    from assistant.calibration import UNSTATED
     from retrieval import build_engine
     from tests import factories
+    from tests.assistant.demo_kb import sure_calibrator
 
     factories.entry(session, question="城乡居民养老保险在哪里参保登记？", answer=_WHERE)
     factories.entry(session, question="公积金账户怎么转移？", answer=_HOW_LONG)
@@ -47,14 +48,7 @@ def test_an_entry_that_does_not_state_the_duration_asked_is_not_the_answer(sessi
         factories.entry(session, question=q, answer=_WHERE)  # BM25 needs a corpus to weigh words
     session.flush()
     engine = build_engine(session=session, embedder=None)
-    names = (*FEATURES, *VERIFY_FEATURES)
-    sure = Calibrator(
-        coef=[0.0] * len(names),
-        intercept=6.0,
-        mean=[0.0] * len(names),
-        scale=[1.0] * len(names),
-        features=names,
-    )
+    sure = sure_calibrator()
 
     def ask(q: str):  # type: ignore[no-untyped-def]
         return decide(engine=engine, question=q, region=None, session=session, calibrator=sure)
