@@ -457,8 +457,8 @@ def _one_aspect_of_several(session: Any, entry_id: int) -> bool:
     same_region = (
         Entry.region_code.is_(None) if entry.region_code is None else Entry.region_code == entry.region_code
     )
-    siblings = session.execute(
-        select(Entry.aspect, Entry.effective_from, Entry.expires_at).where(
+    siblings = session.scalars(
+        select(Entry).where(
             Entry.matter_key == entry.matter_key,
             Entry.source_id == entry.source_id,
             same_region,
@@ -467,11 +467,9 @@ def _one_aspect_of_several(session: Any, entry_id: int) -> bool:
             Entry.aspect.is_not(None),
             Entry.aspect != entry.aspect,
         )
-    ).all()
-    today = date.today()
-    return any(
-        not (start and today < start) and not (end and today > end) for _aspect, start, end in siblings
     )
+    today = date.today()
+    return any(sibling.valid_on(today) for sibling in siblings)
 
 
 OFF_SUBJECT = "the entry is about another matter than the question's subject"
