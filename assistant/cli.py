@@ -71,6 +71,13 @@ def calibrate(
             help="another folder of questions in the dev format (kb_queries.jsonl, out_of_kb.jsonl), fitted with the dev sets; repeatable",
         ),
     ] = None,
+    rerank_fit: Annotated[
+        bool,
+        typer.Option(
+            "--rerank",
+            help="first refit the re-ranker of the BM25 candidates (assistant/data/rerank.json, or beside --out) on the same sets",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the fit report as JSON")] = False,
 ) -> None:
     """Fit the answer confidence on the dev sets (../shared/eval) against the configured KB and index.
@@ -101,6 +108,20 @@ def calibrate(
     path = out or calibration.ARTEFACT
     embedder = engine.embedder or _embedder(settings)
     with cli_session() as session:
+        if rerank_fit:
+            from assistant import rerank
+
+            if engine.embedder is None:
+                fail("--rerank needs the dense retriever: configure LIANXIN_EMBEDDER__BACKEND")
+            try:
+                reranker = rerank.fit(
+                    rerank.examples(engine=engine, session=session, dirs=[eval_dir, *(extra_set or [])]),
+                    version=f"rerank-{dt.date.today().isoformat()}",
+                )
+            except ValueError as exc:
+                fail(str(exc))
+            rerank.save(reranker, path.parent / "rerank.json")
+            rerank._cached[rerank.ARTEFACT] = reranker  # the calibration below is fitted on this order
         try:
             models, report = calibration.fit(
                 engine=engine,
