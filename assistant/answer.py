@@ -153,6 +153,16 @@ def _fitted_for(engine: SearchEngine, cal: Calibrator | None) -> Calibrator | No
     texts have vectors); a model fitted on other retrieval scores would be miscalibrated."""
     if cal is None:
         return None
+    from assistant import rerank
+
+    if cal.meta.get("rerank") != rerank.version():
+        log.warning(
+            "calibration %s was fitted with re-ranker %s, %s is installed: refit with `lianxin calibrate`",
+            cal.version,
+            cal.meta.get("rerank"),
+            rerank.version(),
+        )
+        return None
     params = getattr(engine, "p", None)
     for key, value in cal.meta.get("engine", {}).items():
         if params is not None and getattr(params, key, value) != value:

@@ -75,7 +75,8 @@ def calibrate(
         bool,
         typer.Option(
             "--rerank",
-            help="first refit the re-ranker of the BM25 candidates (assistant/data/rerank.json, or beside --out) on the same sets",
+            help="first refit the re-ranker of the BM25 candidates on the same sets; it is written beside the artefact "
+            "(rerank.json) and the calibration records its version: the answer path reads assistant/data/, so install both",
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the fit report as JSON")] = False,
@@ -122,6 +123,9 @@ def calibrate(
                 fail(str(exc))
             rerank.save(reranker, path.parent / "rerank.json")
             rerank._cached[rerank.ARTEFACT] = reranker  # the calibration below is fitted on this order
+        from assistant import rerank as rerank_mod
+
+        rerank_version = rerank_mod.version()  # the order the models below are fitted on
         try:
             models, report = calibration.fit(
                 engine=engine,
@@ -141,6 +145,7 @@ def calibrate(
     for key, cal in models.items():
         cal.version = f"{key}-{dt.date.today().isoformat()}-seed{seed}"
         cal.meta["kb"] = kb_meta
+        cal.meta["rerank"] = rerank_version
         if mode == "hybrid":
             # dense scores depend on these: answer.decide ignores the model on an engine that differs
             cal.meta["engine"] = {k: getattr(engine.p, k) for k in ENGINE_KEYS}

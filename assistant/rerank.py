@@ -14,10 +14,13 @@ embedder, or without the artefact, the BM25 order stands.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 ARTEFACT = Path(__file__).parent / "data" / "rerank.json"
 DENSE_DEPTH = 20
@@ -104,10 +107,21 @@ _cached: dict[Path, Reranker | None] = {}
 
 
 def default() -> Reranker | None:
-    """The shipped re-ranker (loaded once), or None."""
+    """The installed re-ranker (loaded once), or None; one that cannot be read is left out, loudly,
+    and a calibration fitted with it is then not used either (``answer._fitted_for``)."""
     if ARTEFACT not in _cached:
-        _cached[ARTEFACT] = load(ARTEFACT)
+        try:
+            _cached[ARTEFACT] = load(ARTEFACT)
+        except (ValueError, KeyError, json.JSONDecodeError) as exc:
+            log.error("re-ranker %s cannot be used (%s): BM25's order stands", ARTEFACT, exc)
+            _cached[ARTEFACT] = None
     return _cached[ARTEFACT]
+
+
+def version() -> str | None:
+    """The installed re-ranker's version (None: BM25's order), recorded with a calibration fitted on it."""
+    reranker = default()
+    return reranker.version if reranker is not None else None
 
 
 def fit(

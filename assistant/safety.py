@@ -82,8 +82,10 @@ _CONDUCT = re.compile(
     # how staff spoke to the caller (态度太差了 俺问两句就吼俺), and a caller saying they will complain
     # (我要投诉她, 俺们想举报): 俺/咱 are 我 in the north-west's speech
     r"|(?:工作人员|窗口|办事员|柜台|职员|民警|医生|护士|司机).{0,12}态度.{0,3}(?:差|恶劣|不好|凶)|[吼骂凶](?:了)?(?:我|俺|咱)"
-    r"|(?:我|俺|咱)(?:们)?(?:就|一定)?(?:要|想)(?:投诉|举报)(?!.{0,3}(?:电话|热线|渠道|方式|途径))"
 )
+# A caller saying they will complain (我要投诉她, 俺们想举报) is a complaint even beside a window's name,
+# unless they ask how, where or what it takes (我要投诉物业 找哪个部门, 我想举报 举报有奖励吗)
+_COMPLAIN_INTENT = re.compile(r"(?:我|俺|咱)(?:们)?(?:就|一定)?(?:要|想)(?:投诉|举报)")
 # ... a question about the rules for such conduct is not (公务员推诿怎么问责, 最多跑一次政策是什么)
 _ASKS_CHANNEL_OR_RULES = re.compile(
     r"(投诉|举报|监督)(电话|热线|渠道)|(怎么|如何|去哪|哪里|在哪|往哪)(投诉|举报)|政策|规定|问责|处罚|扣几分"
@@ -133,6 +135,10 @@ def screen(raw: str | bytes | None) -> Screen:
         return Screen("emergency", text, f"possible emergency: {', '.join(urgent.reasons)}")
     if (m := _CONDUCT.search(text)) and not _ASKS_CHANNEL_OR_RULES.search(text):
         return Screen("complaint", text, f"complaint about how an office served: {m.group(0)}")
+    # (the window named there is where it happened, not what is asked)
+    asks = _INFO_REQUEST.search(text.replace("窗口", "")) or _ASKS_CHANNEL_OR_RULES.search(text)
+    if (m := _COMPLAIN_INTENT.search(text)) and not asks:
+        return Screen("complaint", text, f"complaint or report: {m.group(0)}")
     if (m := _COMPLAINT.search(text)) and not info:
         return Screen("complaint", text, f"complaint or report: {m.group(0)}")
     if (m := _CHITCHAT.search(text)) and not info:

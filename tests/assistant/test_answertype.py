@@ -28,10 +28,26 @@ _HOW_LONG = "答复口径：线上申请转移接续，一般在15个工作日�
         ("一次能领多少发票", "答复口径：可以一次领取不超过2个月的发票用量。", None),
         ("收费权质押登记去哪里办", _WHERE, None),
         ("居住证在哪办", _WHERE, None),
+        # a review's inputs: words that ask no amount or duration, and ways of stating one
+        ("工伤康复费用申报在哪里办理", _WHERE, None),
+        ("社保要交多少年", "答复口径：累计缴费满15年。", None),
+        ("前几天去办事 居住证在哪办", _WHERE, None),
+        ("办证要多少钱", "答复口径：工本费20块。", None),
+        ("多久能办好", "答复口径：一个星期左右。", None),
+        ("补贴多久到账", "答复口径：次月发放。", None),
+        ("办这个要多少钱", "答复口径：不用交钱。", None),
     ],
 )
 def test_unstated(question: str, answer: str, missing: str | None) -> None:
     assert unstated(question, answer) == missing
+
+
+def test_an_entry_asking_the_same_thing_answers_it_whatever_its_wording() -> None:
+    # the KB's own question, asked word for word: its answer is the answer
+    asked = "海关通关要多久"
+    assert unstated(asked, "答复口径：“7×24”小时通关。", "海关多久可以通关") is None
+    assert unstated(asked, "答复口径：提供全天候通关服务。", "海关多久可以通关") is None
+    assert unstated(asked, "答复口径：提供全天候通关服务。", "海关在哪里报关") == "a duration"
 
 
 @pytest.mark.db

@@ -78,15 +78,18 @@ def test_the_answer_path_reorders_with_the_dense_vote_only_where_it_can_search(
         ("公积金怎么提取？", "公积金中心办理。"),
         ("居住证在哪里办理？", "派出所办理。"),
         ("驾驶证到期在哪里换证？", "车管所办理。"),
+        ("护照丢了在哪里补办？", "出入境管理局补办。"),
+        ("社保卡丢失后怎么挂失？", "拨打12333挂失。"),
     ):
         factories.entry(session, question=q, answer=a)
     session.flush()
     dense = build_engine(session=session, embedder=nano, cache_dir=tmp_path)
     lexical = build_engine(session=session, embedder=None)
-    query = "出国用的那个本子去哪弄"
+    query = "出国用的那个本子丢了在哪里办"  # BM25 puts 出国护照在哪里办理 first, the dense retriever 补办
     ids = rerank.dense_ids(dense, query, None)
     assert ids and rerank.dense_ids(lexical, query, None) is None
     plain = dense.search(query, top_k=10, mode="bm25").hits
+    assert plain[0].question == "出国护照在哪里办理？" and len(plain) >= 2
     keep = rerank._cached.get(rerank.ARTEFACT, "unset")
     try:
         rerank._cached[rerank.ARTEFACT] = rerank.Reranker((0.0, 0.0, 1.0))  # the dense order alone
@@ -95,6 +98,7 @@ def test_the_answer_path_reorders_with_the_dense_vote_only_where_it_can_search(
             h.entry_id for h in rerank.Reranker((0.0, 0.0, 1.0)).order(plain, ids)
         ]
         assert hits[0].entry_id == next(i for i in ids if i in {h.entry_id for h in plain})
+        assert hits[0].question == "护照丢了在哪里补办？"  # the order did change
         hits, _, _ = search_features(engine=lexical, session=session, query=query, region=None, mode="bm25")
         assert [h.entry_id for h in hits] == [
             h.entry_id for h in lexical.search(query, top_k=10, mode="bm25").hits
@@ -104,3 +108,21 @@ def test_the_answer_path_reorders_with_the_dense_vote_only_where_it_can_search(
             rerank._cached.pop(rerank.ARTEFACT, None)
         else:
             rerank._cached[rerank.ARTEFACT] = keep  # type: ignore[assignment]
+
+
+def test_a_calibration_is_used_only_with_the_reranker_it_was_fitted_on(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from assistant.answer import _fitted_for
+    from assistant.calibration import FEATURES, Calibrator
+
+    n = len(FEATURES)
+    cal = Calibrator(coef=[0.0] * n, intercept=0.0, mean=[0.0] * n, scale=[1.0] * n, version="t")
+    broken = tmp_path / "rerank.json"
+    broken.write_text('{"version": "r1", "features": ["x"], "weights": [1.0]}', encoding="utf-8")
+    monkeypatch.setattr(rerank, "ARTEFACT", broken)
+    monkeypatch.setattr(rerank, "_cached", {})
+    assert rerank.default() is None  # unreadable: left out, BM25's order stands
+    assert _fitted_for(None, cal) is cal  # fitted on BM25's order, none installed
+    monkeypatch.setattr(rerank, "_cached", {broken: rerank.Reranker((1.0, 1.0, 1.0), "r2")})
+    assert _fitted_for(None, cal) is None  # a re-ranker it was not fitted on
+    cal.meta["rerank"] = "r2"
+    assert _fitted_for(None, cal) is cal

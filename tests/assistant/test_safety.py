@@ -64,6 +64,12 @@ from assistant.safety import MAX_MESSAGE_CHARS, mask, screen
         ("办证窗口的人态度很差 我要投诉", "complaint"),
         ("我想投诉 投诉电话是多少", "ok"),
         ("办居住证一直卡着不给办 我想投诉 打哪个电话", "ok"),
+        # ... or how, where or what it takes (a review's inputs)
+        ("我要投诉物业 找哪个部门", "ok"),
+        ("我想举报非法集资 举报有奖励吗", "ok"),
+        ("我们想举报 在哪个平台举报", "ok"),
+        ("我想投诉医院 投诉需要什么材料", "ok"),
+        ("去窗口办事被刁难 我要投诉", "complaint"),
         ("俺想举报 举报渠道有哪些", "ok"),
         ("服务窗口工作人员态度差的投诉电话", "ok"),
         # questions that only share the words (a review's inputs)
