@@ -155,12 +155,14 @@ def _fitted_for(engine: SearchEngine, cal: Calibrator | None) -> Calibrator | No
         return None
     from assistant import rerank
 
-    if cal.meta.get("rerank") != rerank.version():
+    # ... and on the candidates in the order it sees them (assistant/rerank.py; None: BM25's order)
+    installed = rerank.version()
+    if cal.meta.get("rerank") != installed:
         log.warning(
             "calibration %s was fitted with re-ranker %s, %s is installed: refit with `lianxin calibrate`",
             cal.version,
             cal.meta.get("rerank"),
-            rerank.version(),
+            installed,
         )
         return None
     params = getattr(engine, "p", None)

@@ -79,8 +79,7 @@ _CHITCHAT = re.compile(
 _CONDUCT = re.compile(
     r"(?:工作人员|窗口|办事员|柜台|职员|民警|他们|那人|那个人).{0,10}(?:一直|光|就|在)玩手机"
     r"|跑了(?:好)?[几两三四五六七八九十\d]+趟.{0,6}(?:没|不|还)|推来推去|互相推诿|(?:来回|互相)踢皮球|踢来踢去"
-    # how staff spoke to the caller (态度太差了 俺问两句就吼俺), and a caller saying they will complain
-    # (我要投诉她, 俺们想举报): 俺/咱 are 我 in the north-west's speech
+    # how staff spoke to the caller (态度太差了 俺问两句就吼俺; 俺/咱 are 我 in the north-west's speech)
     r"|(?:工作人员|窗口|办事员|柜台|职员|民警|医生|护士|司机).{0,12}态度.{0,3}(?:差|恶劣|不好|凶)|[吼骂凶](?:了)?(?:我|俺|咱)"
 )
 # A caller saying they will complain (我要投诉她, 俺们想举报) is a complaint even beside a window's name,
