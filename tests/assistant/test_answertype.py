@@ -1,5 +1,5 @@
-"""The answer-type check: a question asking an amount or a duration is not answered by an entry that
-states none (assistant/answertype.py, calibration.UNSTATED)."""
+"""The answer-type check: a question asking an amount, a duration, a place, a phone number, a clock
+time or an age is not answered by an entry that states none (assistant/answertype.py, calibration.UNSTATED)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,20 @@ _HOW_LONG = "答复口径：线上申请转移接续，一般在15个工作日�
         ("多久能办好", "答复口径：一个星期左右。", None),
         ("补贴多久到账", "答复口径：次月发放。", None),
         ("办这个要多少钱", "答复口径：不用交钱。", None),
+        # session 9's kinds: a place, a phone number, a clock time, an age
+        ("临沂的职业介绍补贴 去哪申请", _HOW_MUCH, "a place"),
+        ("换证那个体检去哪做", "答复口径：统一延长注销期限。", "a place"),
+        ("补贴去哪申请", _WHERE, None),
+        ("网上在哪查", "答复口径：登录省政务服务网查询。", None),
+        ("公安厅投诉电话是多少", "答复口径：2020年2月3日起施行。", "a phone number"),
+        ("举报打哪个电话", "答复口径：市场供应充足，价格总体稳定。", "a phone number"),
+        ("举报打哪个电话", "答复口径：可拨打12315举报。", None),
+        ("出了问题打什么电话", "答复口径：请拨打110报警。", None),
+        ("咨询电话多少", "答复口径：咨询电话：020-83134173。", None),
+        ("无人售菜点每天几点开几点关", "答复口径：石家庄市新华区汇君城社区。", "a clock time"),
+        ("大厅几点上班", "答复口径：工作日上午9:00至12:00。", None),
+        ("有没有年龄限制 七十多岁还能报吗", "答复口径：须提交报名表和序列表。", "an age"),
+        ("有没有年龄限制", "答复口径：申请人须年满18周岁。", None),
     ],
 )
 def test_unstated(question: str, answer: str, missing: str | None) -> None:
