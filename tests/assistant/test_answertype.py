@@ -100,6 +100,9 @@ def test_an_entry_that_does_not_state_the_duration_asked_is_not_the_answer(sessi
 
     factories.entry(session, question="城乡居民养老保险在哪里参保登记？", answer=_WHERE)
     factories.entry(session, question="公积金账户怎么转移？", answer=_HOW_LONG)
+    # near entries that state no duration either: without the candidates' check they were offered
+    factories.entry(session, question="城乡居民养老保险参保登记要带什么材料？", answer=_WHERE)
+    factories.entry(session, question="城乡居民养老保险参保登记有什么条件？", answer=_WHERE)
     for q in ("护照在哪里办理？", "社保卡丢了怎么补办？", "驾驶证到期了在哪里换证？", "低保怎么申请？"):
         factories.entry(session, question=q, answer=_WHERE)  # BM25 needs a corpus to weigh words
     session.flush()
@@ -109,7 +112,26 @@ def test_an_entry_that_does_not_state_the_duration_asked_is_not_the_answer(sessi
     def ask(q: str):  # type: ignore[no-untyped-def]
         return decide(engine=engine, question=q, region=None, session=session, calibrator=sure)
 
-    assert ask("城乡居民养老保险参保登记要多久").reason == UNSTATED
-    assert ask("城乡居民养老保险参保登记要多久").decision != "answer"
+    held = ask("城乡居民养老保险参保登记要多久")
+    assert held.reason == UNSTATED
+    # nor offered among candidates: none of the near entries states a duration, so a person takes it
+    assert held.decision == "escalate"
+    assert held.candidates == []
     assert ask("公积金账户转移要多久").decision == "answer"
     assert ask("城乡居民养老保险在哪里参保登记").decision == "answer"
+
+
+@pytest.mark.db
+def test_candidates_offered_for_an_unstated_detail_are_those_that_state_it(session: Session) -> None:
+    from assistant.answer import _states_asked
+    from tests import factories
+
+    where = factories.entry(session, question="城乡居民养老保险在哪里参保登记？", answer=_WHERE)
+    how_long = factories.entry(session, question="养老保险关系转移接续怎么办？", answer=_HOW_LONG)
+    asks_it = factories.entry(session, question="城乡居民养老保险参保登记多久办好？", answer=_WHERE)
+    session.flush()
+    asked = "城乡居民养老保险参保登记要多久"
+    assert not _states_asked(session, asked, where.id)
+    assert _states_asked(session, asked, how_long.id)
+    assert _states_asked(session, asked, asks_it.id)  # its own question asks the same thing
+    assert _states_asked(session, "城乡居民养老保险在哪里参保登记", where.id)
