@@ -86,6 +86,23 @@ from assistant.safety import MAX_MESSAGE_CHARS, mask, screen
         ("对市司法局办得不满意投诉电话多少", "ok"),
         ("火灾事故认定复核要在多少天内申请", "ok"),
         ("低保特困人员救助政策", "ok"),
+        # session 9: in-KB questions the screen took for reports (the phone or way asked in speech, a
+        # cut-off asked about, a fee named 占道费, a stroke in the past, 逮着了)
+        ("水利厅网上那个宣传视频下不下来 想投诉 打哪个号", "ok"),
+        ("对地理标志产品保护那个公示有意见 往哪打电话投诉", "ok"),
+        ("查询有问题找谁投诉", "ok"),
+        ("办得不顺 要投诉 打啥电话", "ok"),
+        ("水费一直欠着没交 会不会给我停水啊 已后补交要不要滞纳金", "ok"),
+        ("门口一直交城市道路占道费，听说停征了，具体从哪天到哪天不用交？", "ok"),
+        ("想信访反映个事情 但是现在疫情不让去现场 那还可以通过什么方式反映", "ok"),
+        ("我妈中风以后行动不方便，想了解一下残疾人辅助器具资源中心都有哪些服务", "ok"),
+        ("跨省拉人的黑车 疫情期间逮着了咋罚", "ok"),
+        # ... while the reports and emergencies they resemble stay what they are
+        ("我家停水两天了 也没人通知", "complaint"),
+        ("门口的车位被人占了 一直停着不走", "complaint"),
+        ("我妈突然中风了 嘴歪 说不出话", "emergency"),
+        ("楼下的车着了 火很大", "emergency"),
+        ("窗口态度太差了 我要投诉", "complaint"),
     ],
 )
 def test_screen(text: str, kind: str) -> None:
