@@ -76,6 +76,14 @@ _ASKS_AGE = re.compile(
 _STATES_AGE = re.compile(
     r"\d+\s*(周)?岁|[一二三四五六七八九十]+\s*(周)?岁|年龄|年满|老年人|儿童|未成年|出生|新生儿|婴儿|成年|高龄|学龄"
 )
+# a penalty: whether one is fined or punished, and how much
+_ASKS_PENALTY = re.compile(
+    r"会不会(被)?(罚|处罚)|罚不罚|要罚|罚多少|怎么罚|咋罚|(罚款|罚钱|处罚|罚)(吗|不)|会被(罚|处罚)|扣几分|扣分(吗|不)"
+)
+# (an amount is a fine stated: 200万元至300万元, 较高的30%部分)
+_STATES_PENALTY = re.compile(
+    r"罚|处分|追究|责任|违法|违规|拘留|扣分|记分|惩戒|不予|免予|不影响|不会|幅度|" + _STATES_MONEY.pattern
+)
 _KINDS = (
     ("a duration", _ASKS_DURATION, _STATES_DURATION),
     ("an amount", _ASKS_MONEY, _STATES_MONEY),
@@ -83,11 +91,13 @@ _KINDS = (
     ("a phone number", _ASKS_PHONE, _STATES_PHONE),
     ("a clock time", _ASKS_CLOCK, _STATES_CLOCK),
     ("an age", _ASKS_AGE, _STATES_AGE),
+    ("a penalty", _ASKS_PENALTY, _STATES_PENALTY),
 )
 
 
 def unstated(question: str, answer: str, entry_question: str = "") -> str | None:
-    """What the question asks that the answer does not state ("an amount", "a place", ...), or None.
+    """What the question asks that the answer does not state ("an amount", "a place", "a penalty", ...),
+    or None.
     ``entry_question``: the entry's own question (and matched variant); an entry asking the same
     kind of thing answers it."""
     for kind, asks, states in _KINDS:
