@@ -16,7 +16,8 @@ from retrieval.tokenize import normalize
 
 # First match wins: the more specific asks come first (投诉电话 before 电话, 网上在哪办 before 在哪办).
 ASPECT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("complain_phone", re.compile(r"投诉|不满意|有意见|监督电话|举报电话")),
+    # (a line named as the matter asks no complaint: 12328监督电话归哪个部门管 asks the office)
+    ("complain_phone", re.compile(r"投诉|不满意|有意见|(监督|举报)电话(?!.{0,3}(哪个|什么)(部门|单位))")),
     # an office asked for by name outranks a matter named after its channel (在线报名 是哪个单位搞的)
     ("department", re.compile(r"哪个部门|什么部门|哪个单位|哪家单位|什么单位|谁负责")),
     (

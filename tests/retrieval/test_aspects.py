@@ -90,6 +90,10 @@ def matter(session: Session) -> dict[str, int]:
         ("林业调查规划院的技术文件 去哪下载", "online"),
         ("要下载资料 申请了一般多久能办好", "time_limit"),
         ("个税说可以先备案不交 问谁", "consult_phone"),
+        # a line named as the matter asks no complaint; asking the line to complain still does
+        ("12328那个交通服务监督电话归哪个部门管", "department"),
+        ("交通服务监督电话是多少", "complain_phone"),
+        ("残疾证查询查不到信息 这事找谁投诉 电话多少", "complain_phone"),
     ],
 )
 def test_asked_aspect_reads_spoken_asks(question: str, aspect: str | None) -> None:
